@@ -90,7 +90,7 @@ func Run(ctx context.Context, cfg Config) ([]Measurement, error) {
 		"--listen", "127.0.0.1:0", "--project-id", projectID, "--token", token,
 		"--servers", strconv.Itoa(servers),
 		"--create-duration", cfg.CreateDuration.String(), "--delete-duration", cfg.DeleteDuration.String(),
-		"--terminated-ttl", "1h")
+		"--terminated-ttl", "1h", "--log-level", "warn")
 	if err != nil {
 		return nil, err
 	}

@@ -28,7 +28,7 @@ func TestThrottlingAndServerErrors(t *testing.T) {
 
 	p := tokenProvider(emu)
 	p.MaxRetries = 25
-	ws := newWorkspace(t, p.HCL()+fleetHCL("storm", 200, "")+`
+	ws := newWorkspace(t, p.HCL()+fleetHCL("storm", 200)+`
 resource "clouddc_instances_batch_delete" "chunk" {
   count        = 4
   instance_ids = slice(sort(clouddc_instances.storm.ids), count.index * 50, count.index * 50 + 50)
@@ -72,7 +72,7 @@ func TestDeletionsThatFail(t *testing.T) {
 	precheck(t)
 	ctx := suiteCtx(t, 3*time.Minute)
 	emu := startEmulator(t, "--servers", "60", "--delete-failure-rate", deleteFailureRate, "--seed", "42")
-	ws := newWorkspace(t, tokenProvider(emu).HCL()+fleetHCL("flaky", 60, ""))
+	ws := newWorkspace(t, tokenProvider(emu).HCL()+fleetHCL("flaky", 60))
 	tf(ctx, t, ws, applyArgs...)
 	all := byState(ctx, t, emu)["running"]
 	if len(all) != 60 {
@@ -167,7 +167,7 @@ func TestInterruptedDestroy(t *testing.T) {
 	precheck(t)
 	ctx := suiteCtx(t, 3*time.Minute)
 	emu := startEmulator(t, "--servers", "20", "--delete-duration", "12s")
-	ws := newWorkspace(t, tokenProvider(emu).HCL()+fleetHCL("sigint", 20, ""))
+	ws := newWorkspace(t, tokenProvider(emu).HCL()+fleetHCL("sigint", 20))
 	tf(ctx, t, ws, applyArgs...)
 
 	proc, err := ws.Start(ctx, destroyArgs...)
@@ -215,7 +215,7 @@ func TestEmulatorCrash(t *testing.T) {
 	ctx := suiteCtx(t, 3*time.Minute)
 	flags := []string{"--servers", "100", "--state-file", filepath.Join(t.TempDir(), "emulator.state"), "--delete-duration", "2s"}
 	emu := startEmulator(t, flags...)
-	ws := newWorkspace(t, tokenProvider(emu).HCL()+fleetHCL("crash", 100, ""))
+	ws := newWorkspace(t, tokenProvider(emu).HCL()+fleetHCL("crash", 100))
 	tf(ctx, t, ws, applyArgs...)
 	before := byState(ctx, t, emu)
 	assertOnlyState(t, before, "running", 100)

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"os"
 	"regexp"
-	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -190,7 +189,7 @@ func (p providerConf) HCL() string {
 }
 
 // fleetHCL is a clouddc_instances fleet of n instances named name.
-func fleetHCL(name string, n int, extra string) string {
+func fleetHCL(name string, n int) string {
 	return fmt.Sprintf(`
 resource "clouddc_instances" %[1]q {
   name           = %[1]q
@@ -200,9 +199,8 @@ resource "clouddc_instances" %[1]q {
   instance_count = %[2]d
 
   network_interfaces = [{ subnet_id = %[6]q }]
-%[7]s
 }
-`, name, n, e2e.SeedImageID, e2e.SeedVpcID, e2e.SeedPassword, e2e.SeedSubnetID, extra)
+`, name, n, e2e.SeedImageID, e2e.SeedVpcID, e2e.SeedPassword, e2e.SeedSubnetID)
 }
 
 // batchDeleteHCL is a clouddc_instances_batch_delete over the given IDs.
@@ -270,7 +268,6 @@ var (
 	destroyArgs = []string{"destroy", "-auto-approve", "-input=false", "-no-color"}
 )
 
-func args(base []string, more ...string) []string { return append(slices.Clone(base), more...) }
 
 // stats reads the emulator's stats or fails the test.
 func stats(ctx context.Context, t *testing.T, emu *e2e.Emulator) e2e.Stats {
