@@ -6,6 +6,7 @@ require (
 	github.com/hashicorp/terraform-plugin-framework v1.19.0
 	github.com/hashicorp/terraform-plugin-log v0.11.0
 	github.com/huaweicloud/huaweicloud-sdk-go-v3 v0.1.207
+	go.uber.org/goleak v1.3.0
 	golang.org/x/time v0.16.0
 )
 
