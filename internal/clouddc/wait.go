@@ -383,11 +383,11 @@ func (e *WaitError) Error() string {
 	b.WriteString(":")
 	for _, r := range e.Failed {
 		b.WriteString("\n  - ")
-		b.WriteString(r.describe())
+		b.WriteString(r.describe(e.Cause))
 	}
 	for _, r := range e.Pending {
 		b.WriteString("\n  - ")
-		b.WriteString(r.describe())
+		b.WriteString(r.describe(e.Cause))
 		b.WriteString(", still in progress")
 	}
 	if e.Cause != nil && !isContextErr(e.Cause) {
