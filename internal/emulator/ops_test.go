@@ -14,9 +14,9 @@ import (
 // fixture is an emulator on a fake clock with one instance in each state.
 type fixture struct {
 	*api
-	clock                                                      *fakeClock
+	clock                                                    *fakeClock
 	running, pending, shutting, terminated, errored, stopped string
-	freeServer, busyServer, stoppedServer                      string
+	freeServer, busyServer, stoppedServer                    string
 }
 
 const unknownID = "0198170e-4ca7-7ee4-89a7-fa631843920b"
