@@ -1,0 +1,296 @@
+package clouddc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// CreateInstance creates one instance (POST /v1/{project_id}/instances). The
+// API answers 200/201/202 and creates asynchronously: wait for "running".
+func (c *Client) CreateInstance(ctx context.Context, req *CreateInstanceRequest) (*CreateInstanceResponse, error) {
+	if req == nil {
+		return nil, errors.New("CloudDC CreateInstance: request is nil")
+	}
+	var out CreateInstanceResponse
+	err := c.do(ctx, operation{
+		name: "CreateInstance", method: http.MethodPost, path: apiPath("instances"),
+		body: req, safety: retryBeforeSideEffect,
+	}, &out)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// RunInstances creates instances in a batch
+// (POST /v1/{project_id}/instances/batch-create).
+func (c *Client) RunInstances(ctx context.Context, req *RunInstancesRequest) (*InstancesResponse, error) {
+	if req == nil {
+		return nil, errors.New("CloudDC RunInstances: request is nil")
+	}
+	var out InstancesResponse
+	err := c.do(ctx, operation{
+		name: "RunInstances", method: http.MethodPost, path: apiPath("instances", "batch-create"),
+		body: req, safety: retryBeforeSideEffect,
+	}, &out)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ListInstances returns one page of instances (GET /v1/{project_id}/instances).
+// InstanceIDs and ServerIDs hold at most MaxFilterIDs each and exclude each
+// other; AllInstances lifts both limits.
+func (c *Client) ListInstances(ctx context.Context, req *ListInstancesRequest) (*ListInstancesResponse, error) {
+	if req == nil {
+		req = &ListInstancesRequest{}
+	}
+	if len(req.InstanceIDs) > 0 && len(req.ServerIDs) > 0 {
+		return nil, errors.New("CloudDC ListInstances: the instance_id and server_id filters cannot be combined")
+	}
+	if len(req.InstanceIDs) > MaxFilterIDs || len(req.ServerIDs) > MaxFilterIDs {
+		return nil, fmt.Errorf("CloudDC ListInstances: at most %d IDs per filter, got %d; use AllInstances to query more",
+			MaxFilterIDs, max(len(req.InstanceIDs), len(req.ServerIDs)))
+	}
+	q := url.Values{}
+	if req.Limit > 0 {
+		q.Set("limit", strconv.Itoa(req.Limit))
+	}
+	if req.Marker != "" {
+		q.Set("marker", req.Marker)
+	}
+	if req.InstanceState != "" {
+		q.Set("instance_state", req.InstanceState)
+	}
+	if len(req.InstanceIDs) > 0 {
+		q.Set("instance_id", strings.Join(req.InstanceIDs, ","))
+	}
+	if len(req.ServerIDs) > 0 {
+		q.Set("server_id", strings.Join(req.ServerIDs, ","))
+	}
+	var out ListInstancesResponse
+	err := c.do(ctx, operation{
+		name: "ListInstances", method: http.MethodGet, path: apiPath("instances"),
+		query: q, safety: safeToRepeat,
+	}, &out)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AllInstances iterates over every instance matching req, page after page
+// (following page_info.next_marker). More than MaxFilterIDs instance or
+// server IDs are split into several queries. On error it yields a zero
+// Instance with the error and stops.
+func (c *Client) AllInstances(ctx context.Context, req ListInstancesRequest) iter.Seq2[Instance, error] {
+	return func(yield func(Instance, error) bool) {
+		if len(req.InstanceIDs) > 0 && len(req.ServerIDs) > 0 {
+			yield(Instance{}, errors.New("CloudDC ListInstances: the instance_id and server_id filters cannot be combined"))
+			return
+		}
+		queries := []ListInstancesRequest{req}
+		switch {
+		case len(req.InstanceIDs) > MaxFilterIDs:
+			queries = nil
+			for chunk := range chunked(req.InstanceIDs, MaxFilterIDs) {
+				q := req
+				q.InstanceIDs = chunk
+				queries = append(queries, q)
+			}
+		case len(req.ServerIDs) > MaxFilterIDs:
+			queries = nil
+			for chunk := range chunked(req.ServerIDs, MaxFilterIDs) {
+				q := req
+				q.ServerIDs = chunk
+				queries = append(queries, q)
+			}
+		}
+		for _, q := range queries {
+			pages := paginate(ctx, q.Marker, func(ctx context.Context, marker string) ([]Instance, *PageInfo, error) {
+				page := q
+				page.Marker = marker
+				resp, err := c.ListInstances(ctx, &page)
+				if err != nil {
+					return nil, nil, err
+				}
+				return resp.Instances, resp.PageInfo, nil
+			})
+			for inst, err := range pages {
+				if !yield(inst, err) || err != nil {
+					return
+				}
+			}
+		}
+	}
+}
+
+// paginate yields the items of every page that fetch returns, starting at
+// marker, until a page is empty or carries no next marker.
+func paginate[T any](ctx context.Context, marker string,
+	fetch func(ctx context.Context, marker string) ([]T, *PageInfo, error),
+) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
+		seen := map[string]bool{}
+		for {
+			items, info, err := fetch(ctx, marker)
+			if err != nil {
+				yield(zero, err)
+				return
+			}
+			for _, item := range items {
+				if !yield(item, nil) {
+					return
+				}
+			}
+			if len(items) == 0 || info == nil || info.NextMarker == "" {
+				return
+			}
+			if seen[info.NextMarker] || info.NextMarker == marker {
+				yield(zero, fmt.Errorf("CloudDC pagination: the API returned next marker %q twice; stopping to avoid a loop", info.NextMarker))
+				return
+			}
+			seen[info.NextMarker] = true
+			marker = info.NextMarker
+		}
+	}
+}
+
+// chunked yields consecutive parts of ids of at most size elements.
+func chunked(ids []string, size int) iter.Seq[[]string] {
+	return func(yield func([]string) bool) {
+		for start := 0; start < len(ids); start += size {
+			if !yield(ids[start:min(start+size, len(ids))]) {
+				return
+			}
+		}
+	}
+}
+
+// ShowInstanceStatus returns the state of one instance
+// (GET /v1/{project_id}/instances/{id}/status). An unknown ID gives an
+// error for which IsNotFound is true.
+func (c *Client) ShowInstanceStatus(ctx context.Context, id string) (*InstanceStatus, error) {
+	if id == "" {
+		return nil, errors.New("CloudDC ShowInstanceStatus: instance ID is empty")
+	}
+	var out InstanceStatus
+	err := c.do(ctx, operation{
+		name: "ShowInstanceStatus", method: http.MethodGet, path: apiPath("instances", id, "status"),
+		safety: safeToRepeat,
+	}, &out)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// DeleteInstance starts deleting one instance
+// (DELETE /v1/{project_id}/instances/{id}, 204).
+func (c *Client) DeleteInstance(ctx context.Context, id string) error {
+	if id == "" {
+		return errors.New("CloudDC DeleteInstance: instance ID is empty")
+	}
+	return c.do(ctx, operation{
+		name: "DeleteInstance", method: http.MethodDelete, path: apiPath("instances", id),
+		safety: safeToRepeat,
+	}, nil)
+}
+
+// DeleteInstances starts deleting up to MaxBatchIDs instances
+// (POST /v1/{project_id}/instances/batch-delete, 202). More IDs are refused
+// without calling the API; the Engine splits larger sets.
+func (c *Client) DeleteInstances(ctx context.Context, ids []string) (*InstancesResponse, error) {
+	if err := checkBatch("DeleteInstances", "instance", ids); err != nil {
+		return nil, err
+	}
+	var out InstancesResponse
+	err := c.do(ctx, operation{
+		name: "DeleteInstances", method: http.MethodPost, path: apiPath("instances", "batch-delete"),
+		body: &DeleteInstancesRequest{InstanceIDSet: ids}, safety: safeToRepeat,
+	}, &out)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ReinstallOS reinstalls the OS of up to MaxBatchIDs instances
+// (PUT /v1/{project_id}/instances/reinstall, 202).
+func (c *Client) ReinstallOS(ctx context.Context, req *ReinstallOSRequest) (*InstancesResponse, error) {
+	if req == nil {
+		return nil, errors.New("CloudDC ReinstallOS: request is nil")
+	}
+	if err := checkBatch("ReinstallOS", "instance", req.InstanceIDSet); err != nil {
+		return nil, err
+	}
+	var out InstancesResponse
+	err := c.do(ctx, operation{
+		name: "ReinstallOS", method: http.MethodPut, path: apiPath("instances", "reinstall"),
+		body: req, safety: retryBeforeSideEffect,
+	}, &out)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ChangeInstancePassword sets a new password on up to MaxBatchIDs instances
+// (PUT /v1/{project_id}/instances/password, 200; synchronous, all-or-nothing).
+func (c *Client) ChangeInstancePassword(ctx context.Context, req *ChangeInstancePasswordRequest) (*InstancesResponse, error) {
+	if req == nil {
+		return nil, errors.New("CloudDC ChangeInstancePassword: request is nil")
+	}
+	if err := checkBatch("ChangeInstancePassword", "instance", req.InstanceIDSet); err != nil {
+		return nil, err
+	}
+	var out InstancesResponse
+	err := c.do(ctx, operation{
+		name: "ChangeInstancePassword", method: http.MethodPut, path: apiPath("instances", "password"),
+		body: req, safety: safeToRepeat,
+	}, &out)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ModifyInstanceIP changes the network of one instance
+// (PUT /v1/{project_id}/instances/{id}/ip, 202 without a body).
+func (c *Client) ModifyInstanceIP(ctx context.Context, id string, req *ModifyInstanceIPRequest) error {
+	if id == "" {
+		return errors.New("CloudDC ModifyInstanceIp: instance ID is empty")
+	}
+	if req == nil {
+		req = &ModifyInstanceIPRequest{}
+	}
+	return c.do(ctx, operation{
+		name: "ModifyInstanceIp", method: http.MethodPut, path: apiPath("instances", id, "ip"),
+		body: req, safety: retryBeforeSideEffect,
+	}, nil)
+}
+
+// checkBatch refuses an empty batch or one of more than MaxBatchIDs IDs.
+func checkBatch(op, kind string, ids []string) error {
+	if len(ids) == 0 {
+		return fmt.Errorf("CloudDC %s: no %s IDs given", op, kind)
+	}
+	if len(ids) > MaxBatchIDs {
+		return fmt.Errorf("CloudDC %s: at most %d %s IDs per call, got %d; split the IDs into batches",
+			op, MaxBatchIDs, kind, len(ids))
+	}
+	for i, id := range ids {
+		if id == "" {
+			return fmt.Errorf("CloudDC %s: %s ID #%d is empty", op, kind, i+1)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,139 @@
+package clouddc
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// retrySafety says when repeating a request cannot do harm.
+type retrySafety int
+
+const (
+	// safeToRepeat marks requests whose repetition has the same effect as
+	// sending them once, so they are retried on 429, 5xx and any connection
+	// error, even if the first attempt may have reached the server:
+	//   - GETs (ListInstances, ShowInstanceStatus, ListServers, ShowServer)
+	//     read only.
+	//   - DeleteInstances / DeleteInstance are idempotent in effect: a repeated
+	//     delete of an instance that the first attempt already started deleting
+	//     finds it shutting-down (accepted again) or gone (404 iMetal.0200),
+	//     and callers treat both as progress, never as failure.
+	//   - ChangeInstancePassword is synchronous and all-or-nothing; setting
+	//     the same password twice leaves the same result.
+	safeToRepeat retrySafety = iota
+	// retryBeforeSideEffect marks requests that must not run twice:
+	// CreateInstance and RunInstances (a repeat would create more instances),
+	// ReinstallOS, ModifyInstanceIp and ChangeServerPowerState (a repeat
+	// lands on an instance or server that is already mid-operation and fails
+	// or restarts the operation). They are retried only when the answer
+	// proves nothing happened: 429 and 500 iMetal.0099 are rejected before
+	// any side effect (API error table: "retry later" / "retry with
+	// exponential backoff"; the emulator injects both before touching
+	// state), and a connection that was never established (dial errors) sent
+	// nothing. A timeout or reset after the request was written is NOT
+	// retried: the instance may exist, and the caller must look before
+	// trying again.
+	retryBeforeSideEffect
+)
+
+// shouldRetry decides whether the outcome of one attempt is worth another
+// attempt under safety, and says why for the log.
+func shouldRetry(safety retrySafety, res result) (bool, string) {
+	if res.err != nil {
+		if errors.Is(res.err, context.Canceled) {
+			return false, ""
+		}
+		if !res.sent {
+			return true, "connection not established"
+		}
+		if safety == safeToRepeat {
+			return true, "connection error"
+		}
+		return false, ""
+	}
+	switch res.status {
+	case http.StatusTooManyRequests:
+		return true, "throttled"
+	case http.StatusInternalServerError:
+		if safety == safeToRepeat {
+			return true, "server error"
+		}
+		if code := parseAPIError("", res.status, res.header, res.body).Code; code == CodeInternalError {
+			return true, "server error before any side effect"
+		}
+		return false, ""
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		if safety == safeToRepeat {
+			return true, "server unavailable"
+		}
+		return false, ""
+	}
+	return false, ""
+}
+
+// backoff returns how long to wait before attempt+1. A Retry-After from the
+// server wins (plus a little jitter so that parallel callers do not come
+// back at the same instant); otherwise the wait grows exponentially from
+// waitMin to waitMax with "equal jitter" (half fixed, half random).
+func (c *Client) backoff(attempt int, retryAfter time.Duration) time.Duration {
+	if retryAfter > 0 {
+		return retryAfter + rand.N(c.waitMin/4+1)
+	}
+	d := c.waitMin
+	for i := 1; i < attempt && d < c.waitMax; i++ {
+		d *= 2
+	}
+	d = min(d, c.waitMax)
+	half := d / 2
+	return half + rand.N(d-half+1)
+}
+
+// parseRetryAfter reads a Retry-After header: delay seconds or an HTTP date.
+// It returns 0 when absent or unreadable.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseFloat(v, 64); err == nil {
+		if secs <= 0 || secs > 24*3600 {
+			return 0
+		}
+		return time.Duration(secs * float64(time.Second))
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := t.Sub(now); d > 0 {
+			return d
+		}
+	}
+	return 0
+}
+
+// sleepCtx waits for d or until ctx ends, whichever is first.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// isDialError reports whether err proves that the connection was never
+// established, so nothing was sent.
+func isDialError(err error) bool {
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Op == "dial" {
+		return true
+	}
+	var dnsErr *net.DNSError
+	return errors.As(err, &dnsErr)
+}
