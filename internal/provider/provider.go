@@ -179,11 +179,17 @@ func (p *clouddcProvider) Configure(ctx context.Context, req provider.ConfigureR
 }
 
 func (p *clouddcProvider) Resources(_ context.Context) []func() resource.Resource {
-	return []func() resource.Resource{}
+	return []func() resource.Resource{
+		NewInstanceResource,
+	}
 }
 
 func (p *clouddcProvider) DataSources(_ context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{}
+	return []func() datasource.DataSource{
+		NewInstancesDataSource,
+		NewInstanceStatusDataSource,
+		NewServersDataSource,
+	}
 }
 
 func (p *clouddcProvider) Actions(_ context.Context) []func() action.Action {
