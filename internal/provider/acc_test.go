@@ -171,10 +171,11 @@ func testAccInstanceStates(ctx context.Context, t *testing.T, srv *emulatortest.
 	return states, nil
 }
 
-// testAccCheckDestroyed is a CheckDestroy that asks the emulator whether
-// every resource of the given type left in the last state is gone
-// (terminated or unknown).
-func testAccCheckDestroyed(t *testing.T, srv *emulatortest.Server, resourceType string) func(*terraform.State) error {
+// testAccCheckInstanceDestroyed is a CheckDestroy that asks the emulator
+// whether every clouddc_instance left in the last state is gone (terminated
+// or unknown).
+func testAccCheckInstanceDestroyed(t *testing.T, srv *emulatortest.Server) func(*terraform.State) error {
+	const resourceType = "clouddc_instance"
 	return func(s *terraform.State) error {
 		var ids []string
 		for _, rs := range s.RootModule().Resources {
