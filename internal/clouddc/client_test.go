@@ -2,6 +2,7 @@ package clouddc
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"log"
 	"net/http"
@@ -20,6 +21,7 @@ const (
 // recorded is what a test server saw of one request.
 type recorded struct {
 	Method string
+	Host   string
 	Path   string
 	Query  string
 	Header http.Header
@@ -45,7 +47,7 @@ func (rec *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	rec.mu.Lock()
 	rec.reqs = append(rec.reqs, recorded{
-		Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Header: r.Header.Clone(), Body: string(body),
+		Method: r.Method, Host: r.Host, Path: r.URL.Path, Query: r.URL.RawQuery, Header: r.Header.Clone(), Body: string(body),
 	})
 	n := len(rec.reqs)
 	var rp reply
@@ -259,5 +261,33 @@ func TestRegions(t *testing.T) {
 	regions[0] = "mutated"
 	if KnownRegions()[0] == "mutated" {
 		t.Error("KnownRegions must return a copy")
+	}
+}
+
+func TestRedirectNotFollowed(t *testing.T) {
+	var leaked sync.Mutex
+	var leakedToken string
+	other := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		leaked.Lock()
+		leakedToken = r.Header.Get("X-Auth-Token")
+		leaked.Unlock()
+	}))
+	t.Cleanup(other.Close)
+	rec := &recorder{replies: []reply{{status: http.StatusFound, header: map[string]string{"Location": other.URL + "/steal"}}}}
+	srv := httptest.NewServer(rec)
+	t.Cleanup(srv.Close)
+	c, err := NewClient(Config{Endpoint: srv.URL, ProjectID: testProject, AuthToken: testToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.ShowInstanceStatus(t.Context(), "i")
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusFound {
+		t.Errorf("a redirect must be an error answer, got %v", err)
+	}
+	leaked.Lock()
+	defer leaked.Unlock()
+	if leakedToken != "" {
+		t.Error("the token was sent to the redirect target")
 	}
 }
