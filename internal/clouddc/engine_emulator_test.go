@@ -90,6 +90,44 @@ func TestEmulatorFleetDestroyCallCounts(t *testing.T) {
 	}
 }
 
+func TestEmulatorConcurrentBatchDeletes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("1000 instances against the emulator")
+	}
+	// Like 20 clouddc_instances_batch_delete resources of 50 destroyed with
+	// -parallelism=20: 20 concurrent DeleteInstances calls share the poller.
+	const n, parts = 1000, 20
+	deleteDuration := 300 * time.Millisecond
+	srv, c := startEmulator(t, n, deleteDuration)
+	e := clouddc.NewEngine(c, clouddc.EngineOptions{Optimize: true, PollInitial: 50 * time.Millisecond, PollMax: 200 * time.Millisecond})
+	ids := runFleet(t, c, e, n)
+	before := srv.Emulator.Stats()
+	start := time.Now()
+	var wg sync.WaitGroup
+	errs := make([]error, parts)
+	for i := range parts {
+		part := ids[i*n/parts : (i+1)*n/parts]
+		wg.Go(func() { errs[i] = e.DeleteInstances(t.Context(), part, clouddc.DeleteOptions{Wait: true}) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	wall := time.Since(start)
+	after := srv.Emulator.Stats()
+	dels := requestDelta(after, before, "DeleteInstances")
+	lists := requestDelta(after, before, "ListInstances")
+	perInstance := float64(dels+lists) / n
+	t.Logf("%d callers × %d: wall %v, %d batch-delete, %d list calls; %.3f calls/instance",
+		parts, n/parts, wall.Round(time.Millisecond), dels, lists, perInstance)
+	if dels != parts {
+		t.Errorf("%d batch-delete calls, want %d", dels, parts)
+	}
+	if perInstance > 0.2 {
+		t.Errorf("%.3f calls per instance, target ≤ 0.2", perInstance)
+	}
+}
+
 func TestEmulatorConcurrentDeleteInstanceOnOff(t *testing.T) {
 	const n = 200
 	for _, optimize := range []bool{true, false} {

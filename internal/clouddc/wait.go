@@ -138,7 +138,7 @@ func (p *poller) watch(ctx context.Context, ids []string) *watch {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	w.started = time.Now()
-	w.due = w.started.Add(p.e.jittered(p.e.opts.PollInitial))
+	w.due = w.started.Add(p.e.opts.PollInitial)
 	p.watches[w] = struct{}{}
 	if p.ctx == nil || p.ctx.Err() != nil {
 		// Keep the values (logger) of a caller, not its cancellation.
@@ -213,7 +213,9 @@ func (p *poller) run() {
 		ctx := p.ctx
 		p.mu.Unlock()
 
-		if d := time.Until(wake); d > 0 {
+		// One jitter for the round, not one per watch: every round serves
+		// every watch, so per-watch jitter would only add rounds.
+		if d := p.e.jittered(time.Until(wake)); d > 0 {
 			t := time.NewTimer(d)
 			select {
 			case <-t.C:
@@ -282,7 +284,7 @@ func (p *poller) round(ctx context.Context) {
 				u.obs[id] = o
 			}
 		}
-		w.due = now.Add(p.e.jittered(p.e.intervalFor(now.Sub(w.started))))
+		w.due = now.Add(p.e.intervalFor(now.Sub(w.started)))
 		select { // keep only the latest round
 		case <-w.ch:
 		default:
