@@ -210,7 +210,7 @@ func lastLine(s string) string {
 }
 
 func (r *runner) providerHCL() string {
-	return fmt.Sprintf("provider \"clouddc\" {\n  endpoint   = %q\n  project_id = %q\n  auth_token = %q\n}\n", r.emu.URL, projectID, token)
+	return e2e.RequiredProviders + fmt.Sprintf("provider \"clouddc\" {\n  endpoint   = %q\n  project_id = %q\n  auth_token = %q\n}\n", r.emu.URL, projectID, token)
 }
 
 func (r *runner) apply(ctx context.Context, ws *e2e.Workspace, config string, parallelism int) error {

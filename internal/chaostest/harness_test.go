@@ -164,6 +164,7 @@ func tokenProvider(emu *e2e.Emulator) providerConf {
 
 func (p providerConf) HCL() string {
 	var b strings.Builder
+	b.WriteString(e2e.RequiredProviders)
 	b.WriteString("provider \"clouddc\" {\n")
 	attr := func(k, v string) {
 		if v != "" {

@@ -126,7 +126,7 @@ func excerpt(s string, i int) string {
 func TestSensitiveSchema(t *testing.T) {
 	precheck(t)
 	ctx := suiteCtx(t, time.Minute)
-	ws := newWorkspace(t, "provider \"clouddc\" {}\n"+`resource "clouddc_instance" "x" {}`+"\n")
+	ws := newWorkspace(t, e2e.RequiredProviders+"provider \"clouddc\" {}\n"+`resource "clouddc_instance" "x" {}`+"\n")
 	res := tf(ctx, t, ws, "providers", "schema", "-json")
 	type attr struct {
 		Sensitive bool `json:"sensitive"`

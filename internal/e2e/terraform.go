@@ -21,6 +21,17 @@ import (
 // ProviderSource is the provider's registry address, used in dev_overrides.
 const ProviderSource = "registry.terraform.io/clouddc-community/clouddc"
 
+// RequiredProviders is the terraform block every configuration needs so that
+// "clouddc" resolves to this provider (not hashicorp/clouddc).
+const RequiredProviders = `terraform {
+  required_providers {
+    clouddc = {
+      source = "clouddc-community/clouddc"
+    }
+  }
+}
+`
+
 // TerraformPath is the terraform binary: TF_ACC_TERRAFORM_PATH if set, else
 // the first terraform on PATH.
 func TerraformPath() (string, error) {
