@@ -46,7 +46,10 @@ func (p *clouddcProvider) Configure(_ context.Context, _ provider.ConfigureReque
 }
 
 func (p *clouddcProvider) Resources(_ context.Context) []func() resource.Resource {
-	return []func() resource.Resource{}
+	return []func() resource.Resource{
+		NewInstancesResource,
+		NewInstancesBatchDeleteResource,
+	}
 }
 
 func (p *clouddcProvider) DataSources(_ context.Context) []func() datasource.DataSource {
