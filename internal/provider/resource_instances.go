@@ -532,10 +532,10 @@ func (m *instancesModel) runInstancesRequest(ctx context.Context, password strin
 	if diags.HasError() {
 		return nil
 	}
-	maxCount := int32(m.InstanceCount.ValueInt64()) //nolint:gosec // validated to be at most MaxInt32.
+	maxCount := int32(m.InstanceCount.ValueInt64()) // Validated to be at most MaxInt32.
 	minCount := maxCount
 	if !m.MinCount.IsNull() {
-		minCount = int32(m.MinCount.ValueInt64()) //nolint:gosec // validated to be at most MaxInt32.
+		minCount = int32(m.MinCount.ValueInt64()) // Validated to be at most MaxInt32.
 	}
 	req := &clouddc.RunInstancesRequest{
 		Name:        m.Name.ValueString(),
