@@ -118,14 +118,12 @@ func addMissingInstancesError(diags *diag.Diagnostics, projectID string, missing
 }
 
 // addDeleteError reports a failed deletion. A *clouddc.DeleteError names
-// every unfinished instance with its state and error message.
+// every unfinished instance with its state and error message, and says what
+// to do next.
 func addDeleteError(diags *diag.Diagnostics, err error) {
 	var derr *clouddc.DeleteError
 	if errors.As(err, &derr) {
-		diags.AddError(
-			fmt.Sprintf("Deleting %d CloudDC instances did not finish", len(derr.Unfinished)),
-			derr.Error()+"\n\nTerraform keeps exactly these instances in state; run terraform destroy again to retry them.",
-		)
+		diags.AddError(fmt.Sprintf("Deleting CloudDC instances did not finish (%d remain)", len(derr.Unfinished)), derr.Error())
 		return
 	}
 	diags.AddError("Deleting CloudDC instances failed", err.Error())

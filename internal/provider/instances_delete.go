@@ -44,8 +44,21 @@ func deleteAndWait(ctx context.Context, engine *clouddc.Engine, ids []string, ti
 		return nil, nil
 	}
 	var derr *clouddc.DeleteError
-	if errors.As(err, &derr) && len(derr.Unfinished) > 0 {
-		return derr.Unfinished, err
+	if !errors.As(err, &derr) {
+		return nil, err
 	}
-	return nil, err
+	var remaining []clouddc.InstanceResult
+	for _, res := range derr.Unfinished {
+		if res.Gone || clouddc.IsTerminalState(res.State) {
+			continue
+		}
+		if res.State == "" {
+			res.State = "unknown"
+		}
+		remaining = append(remaining, res)
+	}
+	if len(remaining) == 0 {
+		return nil, err
+	}
+	return remaining, err
 }
