@@ -91,6 +91,7 @@ var fleetNICAttrTypes = map[string]attr.Type{"subnet_id": types.StringType}
 // fleetInstanceAttrTypes describes one element of the computed instances list.
 var fleetInstanceAttrTypes = map[string]attr.Type{
 	"id":        types.StringType,
+	"name":      types.StringType,
 	"server_id": types.StringType,
 	"state":     types.StringType,
 }
@@ -98,8 +99,13 @@ var fleetInstanceAttrTypes = map[string]attr.Type{
 // fleetInstance is one element of the computed instances list.
 type fleetInstance struct {
 	ID       string
+	Name     string
 	ServerID string
 	State    string
+}
+
+func fleetInstanceFrom(inst clouddc.Instance) fleetInstance {
+	return fleetInstance{ID: inst.ID, Name: inst.Name, ServerID: inst.ServerID, State: inst.State}
 }
 
 func (r *instancesResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -234,6 +240,7 @@ func (r *instancesResource) Schema(ctx context.Context, _ resource.SchemaRequest
 				NestedObject: schema.NestedAttributeObject{
 					Attributes: map[string]schema.Attribute{
 						"id":        schema.StringAttribute{Description: "Instance ID.", Computed: true},
+						"name":      schema.StringAttribute{Description: "Host name of the instance: CloudDC names the instances of one call `<name>-0001`, `<name>-0002`, ... .", Computed: true},
 						"server_id": schema.StringAttribute{Description: "ID of the physical server that hosts the instance.", Computed: true},
 						"state":     schema.StringAttribute{Description: "State of the instance (e.g. `running`, `stopped`, `error`).", Computed: true},
 					},
@@ -317,7 +324,7 @@ func (r *instancesResource) Create(ctx context.Context, req resource.CreateReque
 	for _, id := range ids {
 		inst := fleetInstance{ID: id, State: clouddc.StatePending}
 		if got, ok := running[id]; ok {
-			inst.ServerID, inst.State = got.ServerID, got.State
+			inst = fleetInstanceFrom(got)
 		}
 		instances = append(instances, inst)
 	}
@@ -358,7 +365,7 @@ func (r *instancesResource) Read(ctx context.Context, req resource.ReadRequest, 
 	instances := make([]fleetInstance, 0, len(existing))
 	for _, id := range ids {
 		if inst, ok := existing[id]; ok {
-			instances = append(instances, fleetInstance{ID: id, ServerID: inst.ServerID, State: inst.State})
+			instances = append(instances, fleetInstanceFrom(inst))
 		}
 	}
 	state.setInstances(instances)
@@ -421,21 +428,24 @@ func (r *instancesResource) Delete(ctx context.Context, req resource.DeleteReque
 		return // Nothing is known about what remains: keep the prior state.
 	}
 	// Keep exactly the unfinished instances, so the next destroy resumes with them.
-	serverOf := make(map[string]string, len(prior))
+	priorByID := make(map[string]fleetInstance, len(prior))
 	for _, inst := range prior {
-		serverOf[inst.ID] = inst.ServerID
+		priorByID[inst.ID] = inst
 	}
 	instances := make([]fleetInstance, 0, len(remaining))
 	for _, res := range remaining {
-		instances = append(instances, fleetInstance{ID: res.ID, ServerID: serverOf[res.ID], State: res.State})
+		inst := priorByID[res.ID]
+		inst.ID, inst.State = res.ID, res.State
+		instances = append(instances, inst)
 	}
 	state.setInstances(instances)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
 // ImportState imports a fleet from a comma-separated list of instance IDs.
-// The shared attributes (name, image, network, description, metadata) are
-// read from the first instance; the password cannot be read back.
+// The shared attributes (image, network, description, metadata) are read
+// from the first instance and the name from the common part of the instance
+// names; the password cannot be read back.
 func (r *instancesResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	ids, err := parseImportIDs(req.ID)
 	if err != nil {
@@ -471,9 +481,10 @@ func (r *instancesResource) ImportState(ctx context.Context, req resource.Import
 		resp.Diagnostics.Append(d...)
 	}
 	instances := make([]fleetInstance, 0, len(ids))
+	names := make([]string, 0, len(ids))
 	for _, id := range ids {
-		inst := existing[id]
-		instances = append(instances, fleetInstance{ID: id, ServerID: inst.ServerID, State: inst.State})
+		instances = append(instances, fleetInstanceFrom(existing[id]))
+		names = append(names, existing[id].Name)
 	}
 	var model instancesModel
 	model.setInstances(instances)
@@ -482,7 +493,7 @@ func (r *instancesResource) ImportState(ctx context.Context, req resource.Import
 		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(name), v)...)
 	}
 	set("id", instanceSetID(ids))
-	set("name", first.Name)
+	set("name", fleetBaseName(names))
 	set("image_id", imageID)
 	set("vpc_id", first.VpcID)
 	set("network_interfaces", types.ListValueMust(types.ObjectType{AttrTypes: fleetNICAttrTypes}, nics))
@@ -564,6 +575,7 @@ func (m *instancesModel) setInstances(instances []fleetInstance) {
 		ids = append(ids, inst.ID)
 		elems = append(elems, types.ObjectValueMust(fleetInstanceAttrTypes, map[string]attr.Value{
 			"id":        types.StringValue(inst.ID),
+			"name":      types.StringValue(inst.Name),
 			"server_id": types.StringValue(inst.ServerID),
 			"state":     types.StringValue(inst.State),
 		}))
@@ -576,13 +588,43 @@ func (m *instancesModel) setInstances(instances []fleetInstance) {
 func (m *instancesModel) instances(ctx context.Context, diags *diag.Diagnostics) []fleetInstance {
 	var raw []struct {
 		ID       types.String `tfsdk:"id"`
+		Name     types.String `tfsdk:"name"`
 		ServerID types.String `tfsdk:"server_id"`
 		State    types.String `tfsdk:"state"`
 	}
 	diags.Append(m.Instances.ElementsAs(ctx, &raw, false)...)
 	out := make([]fleetInstance, 0, len(raw))
 	for _, inst := range raw {
-		out = append(out, fleetInstance{ID: inst.ID.ValueString(), ServerID: inst.ServerID.ValueString(), State: inst.State.ValueString()})
+		out = append(out, fleetInstance{
+			ID:       inst.ID.ValueString(),
+			Name:     inst.Name.ValueString(),
+			ServerID: inst.ServerID.ValueString(),
+			State:    inst.State.ValueString(),
+		})
 	}
 	return out
+}
+
+// fleetNameSuffix is the -0001, -0002, ... suffix CloudDC gives the host
+// names of the instances of one RunInstances call.
+var fleetNameSuffix = regexp.MustCompile(`-[0-9]+$`)
+
+// fleetBaseName returns the name a fleet was created with, from the names
+// of its instances: their common name once the numeric suffixes are
+// stripped, or the first name as it is when there is one instance or no
+// common name.
+func fleetBaseName(names []string) string {
+	if len(names) == 0 {
+		return ""
+	}
+	if len(names) == 1 {
+		return names[0]
+	}
+	base := fleetNameSuffix.ReplaceAllString(names[0], "")
+	for _, name := range names {
+		if !fleetNameSuffix.MatchString(name) || fleetNameSuffix.ReplaceAllString(name, "") != base {
+			return names[0]
+		}
+	}
+	return base
 }

@@ -190,6 +190,7 @@ func TestAccInstances_lifecycle(t *testing.T) {
 func fleetRunningInstance() knownvalue.Check {
 	return knownvalue.ObjectExact(map[string]knownvalue.Check{
 		"id":        knownvalue.StringRegexp(regexp.MustCompile(`^[0-9a-f-]{36}$`)),
+		"name":      knownvalue.StringRegexp(regexp.MustCompile(`^fleet-node-000[1-3]$`)),
 		"server_id": knownvalue.StringRegexp(regexp.MustCompile(`^[0-9a-f-]{36}$`)),
 		"state":     knownvalue.StringExact("running"),
 	})
@@ -298,4 +299,24 @@ func TestAccInstances_deleteFailureKeepsState(t *testing.T) {
 
 func fleetInstanceInState(state string) knownvalue.Check {
 	return knownvalue.ObjectPartial(map[string]knownvalue.Check{"state": knownvalue.StringExact(state)})
+}
+
+func TestFleetBaseName(t *testing.T) {
+	cases := []struct {
+		names []string
+		want  string
+	}{
+		{nil, ""},
+		{[]string{"web"}, "web"},
+		{[]string{"web-0001"}, "web-0001"},
+		{[]string{"web-0001", "web-0002"}, "web"},
+		{[]string{"web-a-0001", "web-a-0002", "web-a-0010"}, "web-a"},
+		{[]string{"web-0001", "db-0002"}, "web-0001"},
+		{[]string{"web-0001", "web"}, "web-0001"},
+	}
+	for _, tc := range cases {
+		if got := fleetBaseName(tc.names); got != tc.want {
+			t.Errorf("fleetBaseName(%q) = %q, want %q", tc.names, got, tc.want)
+		}
+	}
 }
