@@ -12,7 +12,7 @@ data "clouddc_instances" "old" {
 resource "clouddc_instances_batch_delete" "old" {
   # 1 to 50 lower-case instance IDs. Removing an ID later releases that
   # instance (it keeps running); adding one adopts it.
-  instance_ids = data.clouddc_instances.old.ids
+  instance_ids = data.clouddc_instances.old.instance_ids
 
   timeouts {
     delete = "45m"
