@@ -72,7 +72,8 @@ func (r *instancesBatchDeleteResource) Schema(ctx context.Context, _ resource.Sc
 			},
 			"instance_ids": schema.SetAttribute{
 				Description: "IDs of the instances to adopt: 1 to 50 lower-case UUIDs (one batch-delete call takes at most 50). " +
-					"Each must exist when it is added. Removing an ID releases that instance without deleting it.",
+					"Each must exist when it is added. Removing an ID releases that instance without deleting it. " +
+					"Duplicates collapse into one, as in any set.",
 				ElementType: types.StringType,
 				Required:    true,
 				Validators:  batchInstanceIDsValidators(),

@@ -302,3 +302,44 @@ func TestAccInstancesBatchDelete_deleteFailureKeepsState(t *testing.T) {
 		},
 	})
 }
+
+// TestAccInstancesBatchDelete_deleteTimeout runs out of timeouts { delete }
+// while the instances shut down: the error says so and names them, and
+// with a longer timeout the next destroy completes.
+func TestAccInstancesBatchDelete_deleteTimeout(t *testing.T) {
+	testAccPreCheck(t)
+	srv := newAccEmulator(t, emulator.Config{DeleteDuration: 3 * time.Second})
+	client := testAccClient(t, srv)
+	ids := testAccCreateInstances(t, srv, 2)
+	withTimeout := func(d string) string {
+		return strings.Replace(batchDeleteConfig(srv, ids...), "instance_ids =",
+			fmt.Sprintf("timeouts {\n    delete = %q\n  }\n  instance_ids =", d), 1)
+	}
+
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy: func(*terraform.State) error {
+			return fleetCheckStates(t, client, "gone", ids...)
+		},
+		Steps: []resource.TestStep{
+			{Config: withTimeout("300ms")},
+			{
+				Config:      withTimeout("300ms"),
+				Destroy:     true,
+				ExpectError: fleetAnyOrder("before the timeout", ids[0]+" (state: shutting-down", ids[1]+" (state: shutting-down"),
+			},
+			{
+				// Both are still in state; a longer timeout is an in-place update.
+				Config: withTimeout("1m"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(batchDeleteAddr, plancheck.ResourceActionUpdate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(batchDeleteAddr, tfjsonpath.New("instance_ids"),
+						knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact(ids[0]), knownvalue.StringExact(ids[1])})),
+				},
+			},
+		},
+	})
+}
