@@ -308,7 +308,8 @@ func TestAccInstancesBatchDelete_deleteFailureKeepsState(t *testing.T) {
 // with a longer timeout the next destroy completes.
 func TestAccInstancesBatchDelete_deleteTimeout(t *testing.T) {
 	testAccPreCheck(t)
-	srv := newAccEmulator(t, emulator.Config{DeleteDuration: 3 * time.Second})
+	// Deletions outlast the short timeout and the step after it.
+	srv := newAccEmulator(t, emulator.Config{DeleteDuration: 8 * time.Second})
 	client := testAccClient(t, srv)
 	ids := testAccCreateInstances(t, srv, 2)
 	withTimeout := func(d string) string {
