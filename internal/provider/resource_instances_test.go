@@ -103,9 +103,9 @@ func TestAccInstances_badInput(t *testing.T) {
 	}
 }
 
-// TestAccInstances_lifecycle creates a fleet, imports it, changes the
-// write-only password in place, replaces the fleet on a description change
-// and destroys it.
+// TestAccInstances_lifecycle creates a fleet, imports it, drops an instance
+// deleted out of band, changes the write-only password in place, replaces
+// the fleet on a description change and destroys it.
 func TestAccInstances_lifecycle(t *testing.T) {
 	testAccPreCheck(t)
 	srv := newAccEmulator(t, emulator.Config{})
@@ -155,6 +155,24 @@ func TestAccInstances_lifecycle(t *testing.T) {
 				ImportStateVerify: true,
 				// The password version cannot be read back.
 				ImportStateVerifyIgnore: []string{"password_wo_version"},
+			},
+			{
+				// An instance deleted out of band is dropped on refresh; the
+				// fleet is neither replaced nor topped up.
+				PreConfig: func() {
+					if err := client.DeleteInstance(t.Context(), created[0]); err != nil {
+						t.Fatalf("deleting %s out of band: %v", created[0], err)
+					}
+					fleetWaitGone(t, client, created[0])
+				},
+				Config: fleetConfig(srv, 3, fleetPasswordWO+`  description = "first"
+  metadata    = { role = "web" }`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(fleetAddr, tfjsonpath.New("ids"), knownvalue.ListSizeExact(2)),
+				},
 			},
 			{
 				Config: fleetConfig(srv, 3, strings.Replace(fleetPasswordWO, "version = 1", "version = 2", 1)+`  description = "first"
