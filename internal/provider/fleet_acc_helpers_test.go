@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -156,4 +157,39 @@ func fleetStateIDs(s *terraform.State, addr, attr string) ([]string, error) {
 		ids[i] = v
 	}
 	return ids, nil
+}
+
+// fleetClock is an emulator clock (emulator.Config.Now) that a test can
+// pause, so that instances stay shutting-down for as long as it needs,
+// however slow the machine, and then resume where it stopped.
+type fleetClock struct {
+	mu       sync.Mutex
+	behind   time.Duration // how far the clock is behind the wall clock
+	paused   bool
+	pausedAt time.Time
+}
+
+func (c *fleetClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.paused {
+		return c.pausedAt
+	}
+	return time.Now().Add(-c.behind)
+}
+
+func (c *fleetClock) Pause() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.paused {
+		c.pausedAt, c.paused = time.Now().Add(-c.behind), true
+	}
+}
+
+func (c *fleetClock) Resume() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.paused {
+		c.behind, c.paused = time.Since(c.pausedAt), false
+	}
 }

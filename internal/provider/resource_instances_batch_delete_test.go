@@ -304,12 +304,14 @@ func TestAccInstancesBatchDelete_deleteFailureKeepsState(t *testing.T) {
 }
 
 // TestAccInstancesBatchDelete_deleteTimeout runs out of timeouts { delete }
-// while the instances shut down: the error says so and names them, and
-// with a longer timeout the next destroy completes.
+// while the instances shut down: the error says so and names them, the
+// state keeps them, and with a longer timeout the next destroy completes.
 func TestAccInstancesBatchDelete_deleteTimeout(t *testing.T) {
 	testAccPreCheck(t)
-	// Deletions outlast the short timeout and the step after it.
-	srv := newAccEmulator(t, emulator.Config{DeleteDuration: 8 * time.Second})
+	// The emulator's clock stands still from the first destroy until the
+	// last one, so the instances stay shutting-down in between.
+	clock := &fleetClock{}
+	srv := newAccEmulator(t, emulator.Config{DeleteDuration: 200 * time.Millisecond, Now: clock.Now})
 	client := testAccClient(t, srv)
 	ids := testAccCreateInstances(t, srv, 2)
 	withTimeout := func(d string) string {
@@ -326,6 +328,7 @@ func TestAccInstancesBatchDelete_deleteTimeout(t *testing.T) {
 		Steps: []resource.TestStep{
 			{Config: withTimeout("300ms")},
 			{
+				PreConfig:   clock.Pause,
 				Config:      withTimeout("300ms"),
 				Destroy:     true,
 				ExpectError: fleetAnyOrder("before the timeout", ids[0]+" (state: shutting-down", ids[1]+" (state: shutting-down"),
@@ -339,7 +342,17 @@ func TestAccInstancesBatchDelete_deleteTimeout(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(batchDeleteAddr, tfjsonpath.New("instance_ids"),
 						knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact(ids[0]), knownvalue.StringExact(ids[1])})),
+					statecheck.ExpectKnownValue(batchDeleteAddr, tfjsonpath.New("states"), knownvalue.MapExact(map[string]knownvalue.Check{
+						ids[0]: knownvalue.StringExact("shutting-down"),
+						ids[1]: knownvalue.StringExact("shutting-down"),
+					})),
 				},
+			},
+			{
+				// The rerun waits for the shutdown to finish.
+				PreConfig: clock.Resume,
+				Config:    withTimeout("1m"),
+				Destroy:   true,
 			},
 		},
 	})
