@@ -121,8 +121,8 @@ func (a *batchDeleteInstancesAction) Invoke(ctx context.Context, req action.Invo
 		Wait:       wait,
 		OnProgress: func(p clouddc.Progress) { progress.Update(formatDeleteProgress(p)) },
 	})
-	progress.Flush()
 	if err != nil {
+		progress.Flush() // the last state seen, before the error
 		resp.Diagnostics.AddError("Batch deletion did not finish", deleteFailureDetail(err, timeout))
 		return
 	}

@@ -64,9 +64,9 @@ func (p *progressThrottle) Flush() {
 	p.held = ""
 }
 
-// Final flushes what is held and then sends msg.
+// Final sends msg as the last event, dropping any held message: msg
+// supersedes it (use Flush first to keep it, e.g. before an error).
 func (p *progressThrottle) Final(msg string) {
-	p.Flush()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.emit(msg)

@@ -32,9 +32,10 @@ func TestProgressThrottleSendsFirstAndLast(t *testing.T) {
 		t.Fatalf("after Flush sent %q, want %q", r.msgs, want)
 	}
 	p.Flush()
+	p.Update("4/3 held")
 	p.Final("done")
 	if want := []string{"1/3", "3/3 almost", "done"}; !slices.Equal(r.msgs, want) {
-		t.Fatalf("sent %q, want %q (a second Flush repeats nothing)", r.msgs, want)
+		t.Fatalf("sent %q, want %q (a second Flush repeats nothing; Final supersedes what is held)", r.msgs, want)
 	}
 }
 

@@ -47,7 +47,7 @@ func (p *actionTestProvider) Actions(_ context.Context) []func() action.Action {
 // actionServer is a provider server plus the schemas to encode config with.
 type actionServer struct {
 	t       *testing.T
-	server  tfprotov6.ProviderServer
+	server  tfprotov6.ProviderServerWithActions
 	schemas *tfprotov6.GetProviderSchemaResponse
 }
 
@@ -59,9 +59,13 @@ func newActionServer(t *testing.T, srv *emulatortest.Server, progressInterval ti
 		clouddcProvider:  &clouddcProvider{version: "test", tune: testAccTune},
 		progressInterval: progressInterval,
 	}
-	server, err := providerserver.NewProtocol6WithError(p)()
+	base, err := providerserver.NewProtocol6WithError(p)()
 	if err != nil {
 		t.Fatalf("provider server: %v", err)
+	}
+	server, ok := base.(tfprotov6.ProviderServerWithActions)
+	if !ok {
+		t.Fatalf("provider server %T does not serve actions", base)
 	}
 	schemas, err := server.GetProviderSchema(t.Context(), &tfprotov6.GetProviderSchemaRequest{})
 	if err != nil {
@@ -177,6 +181,10 @@ func (s *actionServer) invoke(ctx context.Context, typeName string, vals map[str
 		default:
 			s.t.Fatalf("unexpected event type %T", ev.Type)
 		}
+	}
+	s.t.Logf("%s progress: %q", typeName, res.progress)
+	if text := errorText(res.diagnostics); text != "" {
+		s.t.Logf("%s errors:\n%s", typeName, text)
 	}
 	if res.completed != 1 {
 		s.t.Errorf("stream delivered %d completed events, want exactly 1", res.completed)

@@ -165,8 +165,8 @@ func (a *serverPowerAction) Invoke(ctx context.Context, req action.InvokeRequest
 		PollMax:     a.pollMax,
 		OnProgress:  func(p clouddc.PowerProgress) { progress.Update(formatPowerProgress(p)) },
 	})
-	progress.Flush()
 	if err != nil {
+		progress.Flush() // the last state seen, before the error
 		detail := err.Error()
 		var pe *clouddc.PowerError
 		if errors.As(err, &pe) {

@@ -20,7 +20,7 @@ import (
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/emulator/emulatortest"
 )
 
-const serverPowerAction = "clouddc_server_power"
+const serverPowerActionType = "clouddc_server_power"
 
 func TestServerPowerActionValidation(t *testing.T) {
 	t.Parallel()
@@ -40,14 +40,14 @@ func TestServerPowerActionValidation(t *testing.T) {
 		{"fifty", map[string]tftypes.Value{"server_ids": stringSet(fakeUUIDs(50)...), "action": tfString("off")}, ""},
 		{"bad action", map[string]tftypes.Value{"server_ids": stringSet(ok...), "action": tfString("shutdown")}, `value must be one of`},
 		{"action case matters", map[string]tftypes.Value{"server_ids": stringSet(ok...), "action": tfString("Power On")}, `"Power On"`},
-		{"fifty-one", map[string]tftypes.Value{"server_ids": stringSet(fakeUUIDs(51)...), "action": tfString("off")}, "between 1 and 50"},
-		{"empty", map[string]tftypes.Value{"server_ids": stringSet(), "action": tfString("off")}, "between 1 and 50"},
+		{"fifty-one", map[string]tftypes.Value{"server_ids": stringSet(fakeUUIDs(51)...), "action": tfString("off")}, "at most 50 elements, got: 51"},
+		{"empty", map[string]tftypes.Value{"server_ids": stringSet(), "action": tfString("off")}, "at most 50 elements, got: 0"},
 		{"bad id", map[string]tftypes.Value{"server_ids": stringSet("srv-1"), "action": tfString("off")}, `"srv-1" is not a lower-case UUID`},
 		{"bad timeout", map[string]tftypes.Value{"server_ids": stringSet(ok...), "action": tfString("off"), "timeout": tfString("-5m")}, "not positive"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := errorText(s.validate(serverPowerAction, tc.vals))
+			got := errorText(s.validate(serverPowerActionType, tc.vals))
 			switch {
 			case tc.want == "" && got != "":
 				t.Errorf("valid config rejected: %s", got)
@@ -107,8 +107,8 @@ func TestServerPowerActionInvoke(t *testing.T) {
 	}
 	for _, step := range steps {
 		vals := map[string]tftypes.Value{"server_ids": stringSet(ids...), "action": tfString(step.action), "timeout": tfString("1m")}
-		assertNoDiagnostics(t, "PlanAction "+step.action, s.plan(serverPowerAction, vals))
-		res := s.invoke(t.Context(), serverPowerAction, vals)
+		assertNoDiagnostics(t, "PlanAction "+step.action, s.plan(serverPowerActionType, vals))
+		res := s.invoke(t.Context(), serverPowerActionType, vals)
 		assertNoDiagnostics(t, "InvokeAction "+step.action, res.diagnostics)
 
 		for id, got := range powerStates(t, srv, ids) {
@@ -144,7 +144,7 @@ func TestServerPowerActionTimeoutNamesServers(t *testing.T) {
 	s := newActionServer(t, srv, time.Hour)
 
 	start := time.Now()
-	res := s.invoke(t.Context(), serverPowerAction, map[string]tftypes.Value{
+	res := s.invoke(t.Context(), serverPowerActionType, map[string]tftypes.Value{
 		"server_ids": stringSet(ids...), "action": tfString("power off"), "timeout": tfString("300ms"),
 	})
 	if took := time.Since(start); took > 20*time.Second {
@@ -167,7 +167,7 @@ func TestServerPowerActionUnknownServer(t *testing.T) {
 	s := newActionServer(t, srv, time.Hour)
 	missing := fakeUUIDs(1)[0]
 
-	res := s.invoke(t.Context(), serverPowerAction, map[string]tftypes.Value{
+	res := s.invoke(t.Context(), serverPowerActionType, map[string]tftypes.Value{
 		"server_ids": stringSet(missing), "action": tfString("on"),
 	})
 	got := errorText(res.diagnostics)
