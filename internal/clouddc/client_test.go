@@ -20,6 +20,7 @@ const (
 // recorded is what a test server saw of one request.
 type recorded struct {
 	Method string
+	Host   string
 	Path   string
 	Query  string
 	Header http.Header
@@ -45,7 +46,7 @@ func (rec *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	rec.mu.Lock()
 	rec.reqs = append(rec.reqs, recorded{
-		Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Header: r.Header.Clone(), Body: string(body),
+		Method: r.Method, Host: r.Host, Path: r.URL.Path, Query: r.URL.RawQuery, Header: r.Header.Clone(), Body: string(body),
 	})
 	n := len(rec.reqs)
 	var rp reply

@@ -1,0 +1,351 @@
+package clouddc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+)
+
+// transientRetries is how many more times a batch-delete call that failed
+// with throttling or a server error (after the client's own retries) is
+// sent again before its instances are reported as not deleted.
+const transientRetries = 2
+
+// deleteOutcome is what a delete request achieved for one instance.
+type deleteOutcome struct {
+	accepted bool // deletion requested or already under way: wait for it
+	gone     bool // 404 / terminated: nothing to wait for
+	// state and status are known when the instance was looked up.
+	state  string
+	status *ErrorStatus
+	err    error // the request failed for this instance
+}
+
+// DeleteInstances deletes any number of instances: it drops duplicates and
+// sends batch-delete calls of at most 50 IDs. IDs the service reports as not
+// found count as deleted and the call is repeated for the rest; instances
+// already shutting down are waited for, not failed; instances in state error
+// are deleted again (error → shutting-down is the documented retry). With
+// opts.Wait it then waits until each is terminated or gone. It returns nil
+// when every instance is gone, else a *DeleteError naming the unfinished
+// ones; on ctx's deadline its Cause is context.DeadlineExceeded.
+//
+// With Optimize the IDs go through the coalescer (merged with concurrent
+// callers) and the wait through the shared bulk poller.
+func (e *Engine) DeleteInstances(ctx context.Context, ids []string, opts DeleteOptions) error {
+	ctx = withLog(ctx)
+	ids = uniqueIDs(ids)
+	if len(ids) == 0 {
+		return nil
+	}
+	start := time.Now()
+	var outcomes map[string]deleteOutcome
+	if e.opts.Optimize {
+		outcomes, _ = e.deletes.submit(ctx, ids) // ctx's error shows as missing outcomes
+	} else {
+		outcomes = make(map[string]deleteOutcome, len(ids))
+		for _, part := range chunks(ids, MaxBatchIDs) {
+			for id, o := range e.deleteChunk(ctx, part) {
+				outcomes[id] = o
+			}
+		}
+	}
+	return e.finishDelete(ctx, ids, outcomes, opts, start)
+}
+
+// DeleteInstance deletes one instance and waits until it is terminated or
+// gone; a 404 is success. With Optimize, concurrent callers are merged into
+// batch-delete calls of at most 50 and wait through the shared poller;
+// without, it calls DeleteInstance and polls ShowInstanceStatus. Failures
+// are a *DeleteError.
+func (e *Engine) DeleteInstance(ctx context.Context, id string) error {
+	ctx = withLog(ctx)
+	if id == "" {
+		return errors.New("delete instance: empty instance ID")
+	}
+	start := time.Now()
+	var outcomes map[string]deleteOutcome
+	if e.opts.Optimize {
+		outcomes, _ = e.deletes.submit(ctx, []string{id})
+	} else {
+		outcomes = map[string]deleteOutcome{id: e.deleteSingle(ctx, id)}
+	}
+	return e.finishDelete(ctx, []string{id}, outcomes, DeleteOptions{Wait: true}, start)
+}
+
+// deleteSingle deletes one instance with the DeleteInstance call (the mode
+// without Optimize).
+func (e *Engine) deleteSingle(ctx context.Context, id string) deleteOutcome {
+	err := e.api.DeleteInstance(ctx, id)
+	switch {
+	case err == nil:
+		return deleteOutcome{accepted: true}
+	case IsNotFound(err):
+		return deleteOutcome{gone: true}
+	case isStateNotAllowed(err):
+		st, serr := e.api.ShowInstanceStatus(ctx, id)
+		switch {
+		case IsNotFound(serr):
+			return deleteOutcome{gone: true}
+		case serr != nil:
+			return deleteOutcome{err: fmt.Errorf("delete instance %s: %w", id, err)}
+		}
+		o := observationFromStatus(id, st)
+		if out, ok := settledForDelete(o); ok {
+			return out
+		}
+		return deleteOutcome{state: st.State, status: st.Error, err: fmt.Errorf("delete instance %s: %w", id, err)}
+	default:
+		return deleteOutcome{err: fmt.Errorf("delete instance %s: %w", id, err)}
+	}
+}
+
+// settledForDelete reports whether an instance the service refused to
+// delete needs no new request: gone or terminated (done), or already
+// shutting down (wait for it).
+func settledForDelete(o observation) (deleteOutcome, bool) {
+	st := o.Instance.State
+	switch {
+	case o.Gone, IsTerminalState(st):
+		return deleteOutcome{gone: true}, true
+	case st == StateShuttingDown:
+		return deleteOutcome{accepted: true, state: st}, true
+	}
+	return deleteOutcome{}, false
+}
+
+// deleteChunk sends batch-delete calls for at most MaxBatchIDs IDs and
+// attributes the outcome to each ID: not-found IDs are dropped (gone) and the
+// call repeated for the rest; on "state not allowed" the states are looked
+// up, instances shutting down or gone need no request, and the call is
+// repeated for the rest; throttling and server errors are retried a few
+// times; any other error falls back to one call per ID, so that each ID gets
+// its own error. It is also the exec function of the delete coalescer.
+func (e *Engine) deleteChunk(ctx context.Context, ids []string) map[string]deleteOutcome {
+	out := make(map[string]deleteOutcome, len(ids))
+	pending := slices.Clone(ids)
+	fail := func(err error) {
+		for _, id := range pending {
+			out[id] = deleteOutcome{err: err}
+		}
+	}
+	retries := 0
+	for len(pending) > 0 {
+		if err := ctx.Err(); err != nil {
+			fail(err)
+			return out
+		}
+		callStart := time.Now()
+		_, err := e.api.DeleteInstances(ctx, pending)
+		tflog.SubsystemDebug(ctx, LogSubsystem, "engine: batch-delete call", map[string]any{
+			"ids": len(pending), "took_ms": time.Since(callStart).Milliseconds(), "ok": err == nil,
+		})
+		switch {
+		case err == nil:
+			for _, id := range pending {
+				out[id] = deleteOutcome{accepted: true}
+			}
+			return out
+
+		case isContextErr(err) || ctx.Err() != nil:
+			fail(err)
+			return out
+
+		case IsNotFound(err):
+			gone := intersect(NotFoundIDs(err), pending)
+			if len(gone) == 0 {
+				// The error names no ID we sent: find out which are gone.
+				obs, lerr := e.lookup(ctx, pending)
+				if lerr != nil {
+					fail(fmt.Errorf("batch-delete: %w (and looking the instances up failed: %w)", err, lerr))
+					return out
+				}
+				for _, id := range pending {
+					if o := obs[id]; o.Gone || IsTerminalState(o.Instance.State) {
+						gone = append(gone, id)
+					}
+				}
+			}
+			if len(gone) == 0 {
+				return e.deleteOneByOne(ctx, pending, err, out)
+			}
+			for _, id := range gone {
+				out[id] = deleteOutcome{gone: true}
+			}
+			pending = without(pending, gone)
+
+		case isStateNotAllowed(err):
+			obs, lerr := e.lookup(ctx, pending)
+			if lerr != nil {
+				fail(fmt.Errorf("batch-delete: %w (and looking the instances up failed: %w)", err, lerr))
+				return out
+			}
+			var settled []string
+			for _, id := range pending {
+				if o, ok := settledForDelete(obs[id]); ok {
+					out[id] = o
+					settled = append(settled, id)
+				}
+			}
+			if len(settled) == 0 {
+				// The service refuses some of these in their current state
+				// (error state included): find out which, one by one.
+				if len(pending) == 1 {
+					o := obs[pending[0]]
+					out[pending[0]] = deleteOutcome{state: o.Instance.State, status: o.Instance.Error,
+						err: fmt.Errorf("batch-delete: %w", err)}
+					return out
+				}
+				return e.deleteOneByOne(ctx, pending, err, out)
+			}
+			pending = without(pending, settled)
+
+		case isTransient(err) && retries < transientRetries:
+			retries++
+			if werr := sleepCtx(ctx, time.Duration(retries)*e.opts.PollMax); werr != nil {
+				fail(fmt.Errorf("batch-delete: %w", err))
+				return out
+			}
+
+		case len(pending) > 1 && !isTransient(err):
+			return e.deleteOneByOne(ctx, pending, err, out)
+
+		default:
+			fail(fmt.Errorf("batch-delete: %w", err))
+			return out
+		}
+	}
+	return out
+}
+
+// deleteOneByOne is the last resort when a merged call fails for a reason
+// no ID explains: each ID is sent alone, so each gets its own outcome.
+func (e *Engine) deleteOneByOne(ctx context.Context, ids []string, cause error, out map[string]deleteOutcome) map[string]deleteOutcome {
+	tflog.SubsystemDebug(ctx, LogSubsystem, "engine: batch-delete failed for the batch, deleting one by one", map[string]any{
+		"ids": len(ids), "error": cause.Error(),
+	})
+	for _, id := range ids {
+		out[id] = e.deleteChunk(ctx, []string{id})[id]
+	}
+	return out
+}
+
+// finishDelete waits (if asked) for the accepted deletions and turns the
+// outcome into nil or a *DeleteError.
+func (e *Engine) finishDelete(ctx context.Context, ids []string, outcomes map[string]deleteOutcome, opts DeleteOptions, start time.Time) error {
+	unfinished := make(map[string]InstanceResult)
+	var cause error
+	var wait []string
+	for _, id := range ids {
+		o, ok := outcomes[id]
+		switch {
+		case !ok:
+			// The caller's context ended before the request went out.
+			err := ctx.Err()
+			if err == nil {
+				err = errors.New("no result for this instance")
+			}
+			unfinished[id] = InstanceResult{ID: id, Err: err}
+			cause = err
+		case o.gone:
+		case o.err != nil:
+			unfinished[id] = InstanceResult{ID: id, State: o.state, Error: o.status, Err: o.err}
+			if cause == nil || isContextErr(o.err) {
+				cause = o.err
+			}
+		case opts.Wait:
+			wait = append(wait, id)
+		}
+	}
+
+	if len(wait) > 0 {
+		judge := func(o observation, _ time.Duration) verdict {
+			switch {
+			case o.Gone, IsTerminalState(o.Instance.State):
+				return verdictDone
+			case IsFailedState(o.Instance.State):
+				return verdictFailed
+			}
+			return verdictPending
+		}
+		var onRound func(map[string]observation)
+		if opts.OnProgress != nil {
+			onRound = func(last map[string]observation) {
+				all := make(map[string]observation, len(ids))
+				for _, id := range ids {
+					if o, ok := last[id]; ok {
+						all[id] = o
+					} else if outcomes[id].gone {
+						all[id] = observation{Instance: Instance{ID: id}, Gone: true}
+					}
+				}
+				counts, done := countStates(ids, all)
+				opts.OnProgress(Progress{Total: len(ids), Done: done, Counts: counts, Elapsed: time.Since(start)})
+			}
+		}
+		last, verdicts, err := e.waitLoop(ctx, wait, judge, onRound)
+		for _, id := range wait {
+			if verdicts[id] == verdictDone {
+				continue
+			}
+			o, seen := last[id]
+			r := resultFromObservation(id, o, seen)
+			if !seen {
+				r.State = StateShuttingDown // accepted, not yet polled
+			}
+			unfinished[id] = r
+		}
+		if err != nil {
+			cause = err
+		}
+	}
+
+	if len(unfinished) == 0 {
+		tflog.SubsystemDebug(ctx, LogSubsystem, "engine: instances deleted", map[string]any{
+			"ids": len(ids), "took_ms": time.Since(start).Milliseconds(), "waited": opts.Wait,
+		})
+		return nil
+	}
+	derr := &DeleteError{Total: len(ids), Cause: cause}
+	for _, id := range ids {
+		if r, ok := unfinished[id]; ok {
+			derr.Unfinished = append(derr.Unfinished, r)
+		}
+	}
+	return derr
+}
+
+// intersect returns the elements of a that are in b, without duplicates.
+func intersect(a, b []string) []string {
+	in := make(map[string]struct{}, len(b))
+	for _, x := range b {
+		in[x] = struct{}{}
+	}
+	var out []string
+	for _, x := range a {
+		if _, ok := in[x]; ok {
+			out = append(out, x)
+			delete(in, x)
+		}
+	}
+	return out
+}
+
+// without returns a without the elements of drop.
+func without(a, drop []string) []string {
+	d := make(map[string]struct{}, len(drop))
+	for _, x := range drop {
+		d[x] = struct{}{}
+	}
+	out := make([]string, 0, len(a))
+	for _, x := range a {
+		if _, ok := d[x]; !ok {
+			out = append(out, x)
+		}
+	}
+	return out
+}

@@ -1,0 +1,381 @@
+package clouddc
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// assertAllGone fails unless every id is terminated or gone in the fake.
+func assertAllGone(t *testing.T, f *fakeAPI, ids []string) {
+	t.Helper()
+	for _, id := range ids {
+		if st := f.stateOf(id); st != StateTerminated && st != "gone" {
+			t.Errorf("instance %s is %s, want terminated", id, st)
+		}
+	}
+}
+
+func TestDeleteInstancesChunksOf50(t *testing.T) {
+	for _, optimize := range []bool{false, true} {
+		t.Run(map[bool]string{false: "per-instance", true: "optimized"}[optimize], func(t *testing.T) {
+			f := newFakeAPI()
+			ids := f.add(120, StateRunning)
+			e := NewEngine(f, testOptions(optimize))
+			// Duplicates are dropped, not sent twice.
+			if err := e.DeleteInstances(t.Context(), append(ids, ids[:10]...), DeleteOptions{Wait: true}); err != nil {
+				t.Fatalf("DeleteInstances: %v", err)
+			}
+			batches := f.batches()
+			if len(batches) != 3 {
+				t.Fatalf("%d batch-delete calls, want 3 (120 IDs in chunks of 50)", len(batches))
+			}
+			seen := map[string]bool{}
+			for _, b := range batches {
+				if len(b) > MaxBatchIDs {
+					t.Errorf("batch of %d IDs, the API allows %d", len(b), MaxBatchIDs)
+				}
+				for _, id := range b {
+					if seen[id] {
+						t.Errorf("%s sent twice", id)
+					}
+					seen[id] = true
+				}
+			}
+			if len(seen) != 120 {
+				t.Errorf("%d distinct IDs sent, want 120", len(seen))
+			}
+			assertAllGone(t, f, ids)
+			if optimize {
+				if n := f.count("ShowInstanceStatus"); n != 0 {
+					t.Errorf("optimized wait made %d ShowInstanceStatus calls, want 0 (bulk ListInstances)", n)
+				}
+			} else if n := f.count("ListInstances"); n != 0 {
+				t.Errorf("per-instance wait made %d ListInstances calls, want 0 (ShowInstanceStatus per instance)", n)
+			}
+		})
+	}
+}
+
+func TestDeleteInstancesNotFoundDroppedAndRetried(t *testing.T) {
+	f := newFakeAPI()
+	ids := f.add(10, StateRunning)
+	f.remove(ids[2])
+	f.remove(ids[7])
+	e := NewEngine(f, testOptions(false))
+	if err := e.DeleteInstances(t.Context(), ids, DeleteOptions{Wait: true}); err != nil {
+		t.Fatalf("404 IDs must count as deleted, got %v", err)
+	}
+	b := f.batches()
+	if len(b) != 2 {
+		t.Fatalf("%d batch-delete calls, want 2 (the first 404s, the retry without the 2 missing)", len(b))
+	}
+	if len(b[1]) != 8 || slices.Contains(b[1], ids[2]) || slices.Contains(b[1], ids[7]) {
+		t.Errorf("retry sent %v, want the 8 existing IDs", b[1])
+	}
+	assertAllGone(t, f, ids)
+}
+
+func TestDeleteInstancesNotFoundNamingNoIDLooksThemUp(t *testing.T) {
+	f := newFakeAPI()
+	ids := f.add(6, StateRunning)
+	f.remove(ids[0])
+	first := true
+	f.deleteHook = func([]string) error {
+		if first {
+			first = false
+			return &APIError{StatusCode: 404, Code: CodeInstanceNotFound, Message: "Instances not found"}
+		}
+		return nil
+	}
+	e := NewEngine(f, testOptions(true))
+	if err := e.DeleteInstances(t.Context(), ids, DeleteOptions{Wait: true}); err != nil {
+		t.Fatalf("DeleteInstances: %v", err)
+	}
+	b := f.batches()
+	if len(b) != 2 || len(b[1]) != 5 || slices.Contains(b[1], ids[0]) {
+		t.Fatalf("batches %v: want a retry without the instance the lookup found missing", b)
+	}
+	assertAllGone(t, f, ids[1:])
+}
+
+func TestDeleteInstancesWaitsForShuttingDown(t *testing.T) {
+	f := newFakeAPI()
+	f.deleteDuration = 40 * time.Millisecond
+	running := f.add(5, StateRunning)
+	shutting := f.add(3, StateShuttingDown)
+	ids := append(slices.Clone(running), shutting...)
+	e := NewEngine(f, testOptions(true))
+	if err := e.DeleteInstances(t.Context(), ids, DeleteOptions{Wait: true}); err != nil {
+		t.Fatalf("instances already shutting down must be waited for, not failed: %v", err)
+	}
+	b := f.batches()
+	if len(b) != 2 {
+		t.Fatalf("%d batch-delete calls, want 2 (0201, then the 5 running)", len(b))
+	}
+	if !sameSet(b[1], running) {
+		t.Errorf("second call sent %v, want only the running instances", b[1])
+	}
+	assertAllGone(t, f, ids)
+}
+
+func TestDeleteInstancesDeletesErrorStateAgain(t *testing.T) {
+	f := newFakeAPI()
+	ids := f.add(3, StateError)
+	e := NewEngine(f, testOptions(false))
+	if err := e.DeleteInstances(t.Context(), ids, DeleteOptions{Wait: true}); err != nil {
+		t.Fatalf("instances in state error must be deleted again: %v", err)
+	}
+	if b := f.batches(); len(b) != 1 || !sameSet(b[0], ids) {
+		t.Fatalf("batches %v, want one call with the 3 error-state instances", b)
+	}
+	assertAllGone(t, f, ids)
+}
+
+func TestDeleteInstancesFailureNamesInstances(t *testing.T) {
+	for _, optimize := range []bool{false, true} {
+		f := newFakeAPI()
+		ids := f.add(6, StateRunning)
+		f.failNext(ids[1])
+		f.failNext(ids[4])
+		e := NewEngine(f, testOptions(optimize))
+		err := e.DeleteInstances(t.Context(), ids, DeleteOptions{Wait: true})
+		var derr *DeleteError
+		if !errors.As(err, &derr) {
+			t.Fatalf("optimize=%v: want *DeleteError, got %T %v", optimize, err, err)
+		}
+		if got := derr.RemainingIDs(); !slices.Equal(got, []string{ids[1], ids[4]}) {
+			t.Errorf("optimize=%v: RemainingIDs = %v, want exactly the failed %v", optimize, got, []string{ids[1], ids[4]})
+		}
+		if derr.Cause != nil {
+			t.Errorf("optimize=%v: Cause = %v, want nil (the service failed them)", optimize, derr.Cause)
+		}
+		msg := err.Error()
+		for _, want := range []string{"2 of 6 instances not deleted", ids[1] + " (state: error: disk wipe failed", ids[4] + " (state: error: disk wipe failed", "terraform destroy again"} {
+			if !strings.Contains(msg, want) {
+				t.Errorf("optimize=%v: message lacks %q:\n%s", optimize, want, msg)
+			}
+		}
+		for _, id := range ids {
+			if id != ids[1] && id != ids[4] && strings.Contains(msg, id) {
+				t.Errorf("message names %s, which was deleted", id)
+			}
+		}
+		// A second destroy deletes the error-state instances again.
+		if err := e.DeleteInstances(t.Context(), derr.RemainingIDs(), DeleteOptions{Wait: true}); err != nil {
+			t.Fatalf("second delete: %v", err)
+		}
+		assertAllGone(t, f, ids)
+	}
+}
+
+func TestDeleteInstancesTimeout(t *testing.T) {
+	f := newFakeAPI()
+	f.deleteDuration = time.Hour
+	ids := f.add(4, StateRunning)
+	e := NewEngine(f, testOptions(true))
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err := e.DeleteInstances(ctx, ids, DeleteOptions{Wait: true})
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("returned %v after the deadline", took)
+	}
+	var derr *DeleteError
+	if !errors.As(err, &derr) {
+		t.Fatalf("want *DeleteError, got %T %v", err, err)
+	}
+	if !errors.Is(derr.Cause, context.DeadlineExceeded) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Cause = %v, want context.DeadlineExceeded", derr.Cause)
+	}
+	if got := derr.RemainingIDs(); !slices.Equal(got, ids) {
+		t.Errorf("RemainingIDs = %v, want all %v", got, ids)
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, "before the timeout") || !strings.Contains(msg, "(state: shutting-down)") || !strings.Contains(msg, "timeouts { delete }") {
+		t.Errorf("timeout message unclear:\n%s", msg)
+	}
+}
+
+func TestDeleteInstancesCancelReturnsPromptly(t *testing.T) {
+	for _, optimize := range []bool{false, true} {
+		f := newFakeAPI()
+		f.deleteDuration = time.Hour
+		ids := f.add(3, StateRunning)
+		opts := testOptions(optimize)
+		opts.PollInitial, opts.PollMax = time.Hour, time.Hour // cancellation must not wait for a poll
+		e := NewEngine(f, opts)
+		ctx, cancel := context.WithCancel(t.Context())
+		time.AfterFunc(30*time.Millisecond, cancel)
+		start := time.Now()
+		err := e.DeleteInstances(ctx, ids, DeleteOptions{Wait: true})
+		if took := time.Since(start); took > 500*time.Millisecond {
+			t.Errorf("optimize=%v: took %v to return after cancel", optimize, took)
+		}
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("optimize=%v: err = %v, want context.Canceled", optimize, err)
+		}
+		var derr *DeleteError
+		if errors.As(err, &derr) && len(derr.RemainingIDs()) != 3 {
+			t.Errorf("optimize=%v: RemainingIDs = %v, want the 3 still shutting down", optimize, derr.RemainingIDs())
+		}
+	}
+}
+
+func TestDeleteInstancesWithoutWait(t *testing.T) {
+	f := newFakeAPI()
+	f.deleteDuration = time.Hour
+	ids := f.add(2, StateRunning)
+	e := NewEngine(f, testOptions(true))
+	if err := e.DeleteInstances(t.Context(), ids, DeleteOptions{}); err != nil {
+		t.Fatalf("DeleteInstances without Wait: %v", err)
+	}
+	if n := f.count("ListInstances"); n != 0 {
+		t.Errorf("no wait asked, but %d polls made", n)
+	}
+	if st := f.stateOf(ids[0]); st != StateShuttingDown {
+		t.Errorf("state %s, want shutting-down", st)
+	}
+}
+
+func TestDeleteInstancesProgress(t *testing.T) {
+	f := newFakeAPI()
+	ids := f.add(30, StateRunning)
+	f.remove(ids[0])
+	e := NewEngine(f, testOptions(true))
+	var mu sync.Mutex
+	var got []Progress
+	err := e.DeleteInstances(t.Context(), ids, DeleteOptions{Wait: true, OnProgress: func(p Progress) {
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, p)
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) == 0 {
+		t.Fatal("OnProgress never called")
+	}
+	last := got[len(got)-1]
+	if last.Total != 30 || last.Done != 30 {
+		t.Errorf("last progress %+v, want 30 of 30 done", last)
+	}
+	sum := 0
+	for _, n := range last.Counts {
+		sum += n
+	}
+	if sum != 30 || last.Counts[ProgressGone]+last.Counts[StateTerminated] != 30 {
+		t.Errorf("counts %v do not add up to 30 finished", last.Counts)
+	}
+}
+
+func TestDeleteChunkAttributesErrors(t *testing.T) {
+	f := newFakeAPI()
+	ids := f.add(5, StateRunning)
+	bad := ids[3]
+	f.deleteHook = func(batch []string) error {
+		if slices.Contains(batch, bad) {
+			return &APIError{StatusCode: 400, Code: CodeInvalidParameter, Message: "A request parameter contains invalid or unsupported value: instance_id_set"}
+		}
+		return nil
+	}
+	e := NewEngine(f, testOptions(false))
+	err := e.DeleteInstances(t.Context(), ids, DeleteOptions{Wait: true})
+	var derr *DeleteError
+	if !errors.As(err, &derr) {
+		t.Fatalf("want *DeleteError, got %v", err)
+	}
+	if got := derr.RemainingIDs(); !slices.Equal(got, []string{bad}) {
+		t.Errorf("RemainingIDs = %v, want only the bad ID", got)
+	}
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.Code != CodeInvalidParameter {
+		t.Errorf("the API error must be reachable with errors.As, got %v", err)
+	}
+	assertAllGone(t, f, without(ids, []string{bad}))
+	// 1 merged call + 5 singles.
+	if n := f.count("DeleteInstances"); n != 6 {
+		t.Errorf("%d batch-delete calls, want 6 (merged, then one per ID)", n)
+	}
+}
+
+func TestDeleteChunkRetriesTransientErrors(t *testing.T) {
+	f := newFakeAPI()
+	ids := f.add(4, StateRunning)
+	calls := 0
+	f.deleteHook = func([]string) error {
+		calls++
+		if calls == 1 {
+			return &APIError{StatusCode: 500, Code: CodeInternalError, Message: "Internal server error"}
+		}
+		return nil
+	}
+	e := NewEngine(f, testOptions(false))
+	if err := e.DeleteInstances(t.Context(), ids, DeleteOptions{Wait: true}); err != nil {
+		t.Fatalf("a transient 500 must be retried: %v", err)
+	}
+	if n := f.count("DeleteInstances"); n != 2 {
+		t.Errorf("%d calls, want 2 (the 500, then the retry of the whole batch)", n)
+	}
+}
+
+func TestDeleteInstanceSingle(t *testing.T) {
+	t.Run("per-instance", func(t *testing.T) {
+		f := newFakeAPI()
+		ids := f.add(2, StateRunning)
+		f.remove(ids[1])
+		e := NewEngine(f, testOptions(false))
+		for _, id := range ids {
+			if err := e.DeleteInstance(t.Context(), id); err != nil {
+				t.Fatalf("DeleteInstance(%s): %v", id, err)
+			}
+		}
+		if f.count("DeleteInstance") != 2 || f.count("DeleteInstances") != 0 || f.count("ListInstances") != 0 {
+			t.Errorf("calls %v: want DeleteInstance per instance and ShowInstanceStatus polls only", f.calls)
+		}
+		if f.count("ShowInstanceStatus") == 0 {
+			t.Error("no ShowInstanceStatus polls")
+		}
+		assertAllGone(t, f, ids)
+	})
+	t.Run("per-instance already shutting down", func(t *testing.T) {
+		f := newFakeAPI()
+		ids := f.add(1, StateShuttingDown)
+		e := NewEngine(f, testOptions(false))
+		if err := e.DeleteInstance(t.Context(), ids[0]); err != nil {
+			t.Fatalf("DeleteInstance: %v", err)
+		}
+		assertAllGone(t, f, ids)
+	})
+	t.Run("failure", func(t *testing.T) {
+		f := newFakeAPI()
+		ids := f.add(1, StateRunning)
+		f.failNext(ids[0])
+		e := NewEngine(f, testOptions(true))
+		err := e.DeleteInstance(t.Context(), ids[0])
+		var derr *DeleteError
+		if !errors.As(err, &derr) || !slices.Equal(derr.RemainingIDs(), ids) {
+			t.Fatalf("want *DeleteError naming %s, got %v", ids[0], err)
+		}
+		if !strings.Contains(err.Error(), "1 of 1 instance not deleted") {
+			t.Errorf("message: %s", err)
+		}
+	})
+	t.Run("empty ID", func(t *testing.T) {
+		e := NewEngine(newFakeAPI(), testOptions(true))
+		if err := e.DeleteInstance(t.Context(), ""); err == nil {
+			t.Fatal("an empty ID must be an error")
+		}
+	})
+}
+
+func sameSet(a, b []string) bool {
+	x, y := slices.Clone(a), slices.Clone(b)
+	slices.Sort(x)
+	slices.Sort(y)
+	return slices.Equal(x, y)
+}

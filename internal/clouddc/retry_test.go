@@ -1,0 +1,304 @@
+package clouddc
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+const internalError = `{"error_code":"iMetal.0099","error_msg":"Internal server error"}`
+
+func TestRetryOn429HonoursRetryAfter(t *testing.T) {
+	rec := &recorder{replies: []reply{
+		{status: 429, body: `"Too many requests"`, header: map[string]string{"Retry-After": "1"}},
+		{status: 200, body: `{"state":"running"}`},
+	}}
+	c, _ := newTestClient(t, rec)
+	start := time.Now()
+	st, err := c.ShowInstanceStatus(t.Context(), "i")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took < time.Second {
+		t.Errorf("retried after %v, want at least the Retry-After of 1s", took)
+	}
+	if st.State != StateRunning || len(rec.requests()) != 2 {
+		t.Errorf("state %q after %d requests, want running after 2", st.State, len(rec.requests()))
+	}
+}
+
+func TestRetryOn500ThenSuccess(t *testing.T) {
+	for _, status := range []int{500, 502, 503, 504} {
+		rec := &recorder{replies: []reply{{status: status, body: "oops"}, {status: 202, body: `{"instances":[{"id":"a"}]}`}}}
+		c, _ := newTestClient(t, rec)
+		resp, err := c.DeleteInstances(t.Context(), []string{"a"})
+		if err != nil {
+			t.Fatalf("status %d: %v", status, err)
+		}
+		if len(resp.Instances) != 1 || len(rec.requests()) != 2 {
+			t.Errorf("status %d: %d requests, answer %+v", status, len(rec.requests()), resp)
+		}
+	}
+}
+
+func TestRetriesExhausted(t *testing.T) {
+	rec := &recorder{replies: []reply{{status: 503, body: internalError, header: map[string]string{"X-Request-Id": "rq-7"}}}}
+	c, _ := newTestClient(t, rec, func(cfg *Config) { cfg.MaxRetries = 2 })
+	_, err := c.ListInstances(t.Context(), nil)
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) {
+		t.Fatalf("error %v is not an *APIError", err)
+	}
+	if apiErr.StatusCode != 503 || apiErr.Attempts != 3 || apiErr.RequestID != "rq-7" || apiErr.Operation != "ListInstances" {
+		t.Errorf("APIError %+v", apiErr)
+	}
+	if n := len(rec.requests()); n != 3 {
+		t.Errorf("%d requests, want 1 + MaxRetries(2)", n)
+	}
+}
+
+func TestRetriesDisabled(t *testing.T) {
+	rec := &recorder{replies: []reply{{status: 503}}}
+	c, _ := newTestClient(t, rec, func(cfg *Config) { cfg.MaxRetries = -1 })
+	if _, err := c.ListInstances(t.Context(), nil); err == nil {
+		t.Fatal("want an error")
+	}
+	if n := len(rec.requests()); n != 1 {
+		t.Errorf("%d requests, want 1", n)
+	}
+}
+
+func TestNoRetryOnClientErrors(t *testing.T) {
+	for _, status := range []int{400, 401, 403, 404, 409} {
+		rec := &recorder{replies: []reply{{status: status, body: `{"error_code":"iMetal.0001","error_msg":"bad"}`}}}
+		c, _ := newTestClient(t, rec)
+		_, err := c.DeleteInstances(t.Context(), []string{"a"})
+		var apiErr *APIError
+		if !errors.As(err, &apiErr) || apiErr.StatusCode != status {
+			t.Errorf("status %d: error %v", status, err)
+		}
+		if n := len(rec.requests()); n != 1 {
+			t.Errorf("status %d: %d requests, want 1 (no retry)", status, n)
+		}
+	}
+}
+
+// TestCreateRetryPolicy checks that requests which must not run twice are
+// retried only when the answer proves nothing happened.
+func TestCreateRetryPolicy(t *testing.T) {
+	tests := []struct {
+		name     string
+		first    reply
+		wantReqs int
+	}{
+		{"429 is retried", reply{status: 429, body: `"Too many requests"`}, 2},
+		{"500 iMetal.0099 is retried", reply{status: 500, body: internalError}, 2},
+		{"500 without the code is not", reply{status: 500, body: "boom"}, 1},
+		{"502 is not", reply{status: 502}, 1},
+		{"504 is not", reply{status: 504}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := &recorder{replies: []reply{tt.first, {status: 202, body: `{"instance_id":"i"}`}}}
+			c, _ := newTestClient(t, rec)
+			_, err := c.CreateInstance(t.Context(), &CreateInstanceRequest{Name: "n", Password: "p"})
+			if n := len(rec.requests()); n != tt.wantReqs {
+				t.Fatalf("%d requests, want %d (err %v)", n, tt.wantReqs, err)
+			}
+			if (err == nil) != (tt.wantReqs == 2) {
+				t.Errorf("error = %v", err)
+			}
+		})
+	}
+}
+
+// resetHandler closes the connection of the first failures requests without
+// answering, then answers with ok.
+type resetHandler struct {
+	calls    atomic.Int32
+	failures int32
+	ok       reply
+}
+
+func (h *resetHandler) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
+	if h.calls.Add(1) <= h.failures {
+		hj, ok := w.(http.Hijacker)
+		if !ok {
+			panic("no hijacker")
+		}
+		conn, _, err := hj.Hijack()
+		if err == nil {
+			if tcp, ok := conn.(*net.TCPConn); ok {
+				_ = tcp.SetLinger(0) // RST instead of FIN.
+			}
+			_ = conn.Close()
+		}
+		return
+	}
+	w.WriteHeader(h.ok.status)
+	_, _ = w.Write([]byte(h.ok.body))
+}
+
+func TestCreateNotRetriedOnConnectionReset(t *testing.T) {
+	h := &resetHandler{failures: 1, ok: reply{status: 202, body: `{"instance_id":"i"}`}}
+	c, _ := newTestClient(t, h)
+	_, err := c.CreateInstance(t.Context(), &CreateInstanceRequest{Name: "n", Password: "p"})
+	if err == nil {
+		t.Fatal("CreateInstance after a reset connection must fail, not retry")
+	}
+	if n := h.calls.Load(); n != 1 {
+		t.Errorf("%d requests, want 1", n)
+	}
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		t.Errorf("a connection error is not an APIError: %v", err)
+	}
+
+	// The same failure on a request that is safe to repeat is retried.
+	h = &resetHandler{failures: 2, ok: reply{status: 200, body: `{"state":"running"}`}}
+	c, _ = newTestClient(t, h)
+	if _, err := c.ShowInstanceStatus(t.Context(), "i"); err != nil {
+		t.Fatalf("ShowInstanceStatus must survive two resets: %v", err)
+	}
+	if n := h.calls.Load(); n != 3 {
+		t.Errorf("%d requests, want 3", n)
+	}
+}
+
+// TestCreateRetriedWhenNeverConnected checks that a dial error (nothing was
+// sent) is retried even for CreateInstance.
+func TestCreateRetriedWhenNeverConnected(t *testing.T) {
+	var dials atomic.Int32
+	transport := &http.Transport{
+		DialContext: func(_ context.Context, network, addr string) (net.Conn, error) {
+			dials.Add(1)
+			return nil, &net.OpError{Op: "dial", Net: network, Err: errors.New("connection refused")}
+		},
+	}
+	c, err := NewClient(Config{
+		Endpoint: "http://clouddc.invalid", ProjectID: "p", AuthToken: "t", MaxRetries: 3,
+		RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond,
+		HTTPClient: &http.Client{Transport: transport},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.CreateInstance(t.Context(), &CreateInstanceRequest{Name: "n"})
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	if n := dials.Load(); n != 4 {
+		t.Errorf("%d dials, want 1 + 3 retries", n)
+	}
+}
+
+func TestCancelDuringBackoff(t *testing.T) {
+	for _, name := range []string{"cancel", "deadline"} {
+		t.Run(name, func(t *testing.T) {
+			rec := &recorder{replies: []reply{{status: 503}}}
+			c, _ := newTestClient(t, rec, func(cfg *Config) {
+				cfg.RetryWaitMin, cfg.RetryWaitMax = time.Minute, time.Minute
+			})
+			var ctx context.Context
+			var cancel context.CancelFunc
+			want := context.Canceled
+			if name == "cancel" {
+				ctx, cancel = context.WithCancel(t.Context())
+				time.AfterFunc(50*time.Millisecond, cancel)
+			} else {
+				ctx, cancel = context.WithTimeout(t.Context(), 50*time.Millisecond)
+				want = context.DeadlineExceeded
+			}
+			defer cancel()
+			start := time.Now()
+			_, err := c.ListInstances(ctx, nil)
+			if took := time.Since(start); took > 2*time.Second {
+				t.Errorf("returned after %v, want promptly after the context ended", took)
+			}
+			if !errors.Is(err, want) {
+				t.Errorf("error %v, want %v", err, want)
+			}
+			var apiErr *APIError
+			if !errors.As(err, &apiErr) || apiErr.StatusCode != 503 {
+				t.Errorf("error %v should still carry the last API error", err)
+			}
+			if n := len(rec.requests()); n != 1 {
+				t.Errorf("%d requests, want 1", n)
+			}
+		})
+	}
+}
+
+func TestRateLimitShared(t *testing.T) {
+	rec := &recorder{replies: []reply{{status: 200, body: `{"state":"running"}`}}}
+	c, _ := newTestClient(t, rec, func(cfg *Config) { cfg.RequestsPerSecond = 20 })
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range 6 {
+		wg.Go(func() {
+			if _, err := c.ShowInstanceStatus(t.Context(), "i"); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	// Burst 1 at 20/s: the first goes at once, the next five 50ms apart.
+	if took := time.Since(start); took < 240*time.Millisecond {
+		t.Errorf("6 concurrent calls at 20 rps took %v, want at least 250ms", took)
+	}
+	if n := len(rec.requests()); n != 6 {
+		t.Errorf("%d requests, want 6", n)
+	}
+
+	// The limiter honours the context.
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := c.ShowInstanceStatus(ctx, "i"); !errors.Is(err, context.Canceled) {
+		t.Errorf("limiter wait with a cancelled context: %v", err)
+	}
+}
+
+func TestBackoffBounds(t *testing.T) {
+	c := &Client{waitMin: 100 * time.Millisecond, waitMax: time.Second}
+	for attempt := 1; attempt <= 10; attempt++ {
+		full := min(c.waitMin<<(attempt-1), c.waitMax)
+		for range 50 {
+			d := c.backoff(attempt, 0)
+			if d < full/2 || d > full {
+				t.Fatalf("attempt %d: backoff %v outside [%v, %v]", attempt, d, full/2, full)
+			}
+		}
+	}
+	if d := c.backoff(1, 3*time.Second); d < 3*time.Second || d > 3*time.Second+c.waitMin/4 {
+		t.Errorf("Retry-After 3s gave %v", d)
+	}
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	now := time.Date(2026, 11, 29, 8, 0, 0, 0, time.UTC)
+	tests := []struct {
+		in   string
+		want time.Duration
+	}{
+		{"", 0},
+		{"5", 5 * time.Second},
+		{" 2 ", 2 * time.Second},
+		{"0.5", 500 * time.Millisecond},
+		{"0", 0},
+		{"-3", 0},
+		{"999999", 0},
+		{"soon", 0},
+		{now.Add(7 * time.Second).Format(http.TimeFormat), 7 * time.Second},
+		{now.Add(-time.Minute).Format(http.TimeFormat), 0},
+	}
+	for _, tt := range tests {
+		if got := parseRetryAfter(tt.in, now); got != tt.want {
+			t.Errorf("parseRetryAfter(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}

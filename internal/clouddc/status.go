@@ -1,0 +1,295 @@
+package clouddc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+)
+
+// maxListPages bounds paging through one filtered ListInstances query (a
+// filter of 100 IDs fits one page of limit 100; this only guards a loop).
+const maxListPages = 20
+
+// observation is what one poll learned about one instance.
+type observation struct {
+	// Instance holds at least ID, State, OperationState and Error.
+	Instance Instance
+	// Gone is true when the instance no longer exists (404 / not listed).
+	Gone bool
+}
+
+// getResult is the coalesced ListInstances answer for one ID.
+type getResult struct {
+	inst  Instance
+	found bool
+	err   error
+}
+
+// GetInstances returns the current Instance for each id; an id absent from
+// the map does not exist (404 / not listed). With Optimize, concurrent
+// callers are merged into ListInstances calls of at most 100 IDs; without,
+// each id is looked up with its own ListInstances call.
+func (e *Engine) GetInstances(ctx context.Context, ids []string) (map[string]Instance, error) {
+	ctx = withLog(ctx)
+	ids = uniqueIDs(ids)
+	out := make(map[string]Instance, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	if !e.opts.Optimize {
+		for _, id := range ids {
+			found, err := e.listChunk(ctx, []string{id})
+			if err != nil {
+				return nil, fmt.Errorf("get instance %s: %w", id, err)
+			}
+			if in, ok := found[id]; ok {
+				out[id] = in
+			}
+		}
+		return out, nil
+	}
+	res, err := e.gets.submit(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("get instances: %w", err)
+	}
+	for _, id := range ids {
+		r, ok := res[id]
+		switch {
+		case !ok:
+			return nil, fmt.Errorf("get instances: no result for %s", id)
+		case r.err != nil:
+			return nil, fmt.Errorf("get instances: %w", r.err)
+		case r.found:
+			out[id] = r.inst
+		}
+	}
+	return out, nil
+}
+
+// getChunk is the exec function of the GetInstances coalescer.
+func (e *Engine) getChunk(ctx context.Context, ids []string) map[string]getResult {
+	out := make(map[string]getResult, len(ids))
+	found, err := e.listChunk(ctx, ids)
+	for _, id := range ids {
+		if err != nil {
+			out[id] = getResult{err: err}
+			continue
+		}
+		in, ok := found[id]
+		out[id] = getResult{inst: in, found: ok}
+	}
+	return out
+}
+
+// listChunk lists at most MaxFilterIDs instances by ID (following pages, in
+// case the service pages a filtered list).
+func (e *Engine) listChunk(ctx context.Context, ids []string) (map[string]Instance, error) {
+	want := make(map[string]struct{}, len(ids))
+	for _, id := range ids {
+		want[id] = struct{}{}
+	}
+	found := make(map[string]Instance, len(ids))
+	req := &ListInstancesRequest{InstanceIDs: ids, Limit: MaxFilterIDs}
+	for range maxListPages {
+		resp, err := e.api.ListInstances(ctx, req)
+		if err != nil {
+			return nil, fmt.Errorf("list %d instances: %w", len(ids), err)
+		}
+		for _, in := range resp.Instances {
+			if _, ok := want[in.ID]; ok {
+				found[in.ID] = in
+			}
+		}
+		next := ""
+		if resp.PageInfo != nil {
+			next = resp.PageInfo.NextMarker
+		}
+		if next == "" || next == req.Marker || len(resp.Instances) == 0 || len(found) == len(want) {
+			break
+		}
+		req = &ListInstancesRequest{InstanceIDs: ids, Limit: MaxFilterIDs, Marker: next}
+	}
+	return found, nil
+}
+
+// listMany lists any number of instances by ID, MaxFilterIDs per call, a few
+// calls at a time. IDs of a failed call are in errs; IDs neither found nor in
+// errs do not exist.
+func (e *Engine) listMany(ctx context.Context, ids []string) (found map[string]Instance, errs map[string]error, calls int) {
+	found = make(map[string]Instance, len(ids))
+	errs = make(map[string]error)
+	parts := chunks(ids, MaxFilterIDs)
+	var mu sync.Mutex
+	e.forEachLimited(ctx, len(parts), func(i int) {
+		f, err := e.listChunk(ctx, parts[i])
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			for _, id := range parts[i] {
+				errs[id] = err
+			}
+			return
+		}
+		for id, in := range f {
+			found[id] = in
+		}
+	})
+	return found, errs, len(parts)
+}
+
+// showMany asks ShowInstanceStatus for every id, a few calls at a time
+// (the per-instance mode without Optimize).
+func (e *Engine) showMany(ctx context.Context, ids []string) (obs map[string]observation, errs map[string]error) {
+	obs = make(map[string]observation, len(ids))
+	errs = make(map[string]error)
+	var mu sync.Mutex
+	e.forEachLimited(ctx, len(ids), func(i int) {
+		id := ids[i]
+		st, err := e.api.ShowInstanceStatus(ctx, id)
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case err == nil:
+			obs[id] = observationFromStatus(id, st)
+		case IsNotFound(err):
+			obs[id] = observation{Instance: Instance{ID: id}, Gone: true}
+		default:
+			errs[id] = fmt.Errorf("show status of instance %s: %w", id, err)
+		}
+	})
+	return obs, errs
+}
+
+func observationFromStatus(id string, st *InstanceStatus) observation {
+	if st == nil {
+		return observation{Instance: Instance{ID: id}}
+	}
+	return observation{Instance: Instance{
+		ID: id, State: st.State, OperationState: st.OperationState, Error: st.Error,
+	}}
+}
+
+// forEachLimited runs fn(0..n-1) with at most MaxConcurrentCalls at once and
+// returns when all have returned. It stops starting new ones when ctx ends.
+func (e *Engine) forEachLimited(ctx context.Context, n int, fn func(i int)) {
+	if n == 1 {
+		fn(0)
+		return
+	}
+	sem := make(chan struct{}, e.opts.MaxConcurrentCalls)
+	var wg sync.WaitGroup
+	for i := range n {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			wg.Wait()
+			return
+		}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			fn(i)
+		})
+	}
+	wg.Wait()
+}
+
+// lookup returns one observation per id (gone when not listed), listing
+// directly (not coalesced).
+func (e *Engine) lookup(ctx context.Context, ids []string) (map[string]observation, error) {
+	found, errs, _ := e.listMany(ctx, ids)
+	for _, err := range errs {
+		return nil, err
+	}
+	out := make(map[string]observation, len(ids))
+	for _, id := range ids {
+		if in, ok := found[id]; ok {
+			out[id] = observation{Instance: in}
+		} else {
+			out[id] = observation{Instance: Instance{ID: id}, Gone: true}
+		}
+	}
+	return out, nil
+}
+
+// apiError returns the *APIError in err's chain.
+func apiError(err error) (*APIError, bool) {
+	var ae *APIError
+	if errors.As(err, &ae) && ae != nil {
+		return ae, true
+	}
+	return nil, false
+}
+
+// isStateNotAllowed reports a 400 iMetal.0201: the operation is not allowed
+// in the instance's current state (for delete: usually already shutting down).
+func isStateNotAllowed(err error) bool {
+	ae, ok := apiError(err)
+	return ok && ae.Code == CodeInstanceWrongState
+}
+
+// isTransient reports errors worth another try after the client's own
+// retries: throttling, server errors and transport failures.
+func isTransient(err error) bool {
+	if err == nil || isContextErr(err) {
+		return false
+	}
+	ae, ok := apiError(err)
+	if !ok {
+		return true // transport error
+	}
+	return ae.StatusCode == 429 || ae.StatusCode >= 500
+}
+
+// isPermanent reports errors that another poll will not fix (bad
+// credentials, permissions, bad request).
+func isPermanent(err error) bool {
+	ae, ok := apiError(err)
+	if !ok {
+		return false
+	}
+	switch ae.StatusCode {
+	case 404, 408, 409, 429:
+		return false
+	}
+	return ae.StatusCode >= 400 && ae.StatusCode < 500
+}
+
+// countStates tallies observations per state for Progress.
+func countStates(ids []string, last map[string]observation) (counts map[string]int, done int) {
+	counts = make(map[string]int)
+	for _, id := range ids {
+		o, ok := last[id]
+		switch {
+		case !ok:
+			counts[ProgressUnknown]++
+		case o.Gone:
+			counts[ProgressGone]++
+			done++
+		default:
+			counts[o.Instance.State]++
+			if IsTerminalState(o.Instance.State) {
+				done++
+			}
+		}
+	}
+	return counts, done
+}
+
+// logRound logs one poll round (IDs and counts only).
+func logRound(ctx context.Context, mode string, ids, calls int, took time.Duration, counts map[string]int) {
+	fields := map[string]any{"mode": mode, "ids": ids, "calls": calls, "took_ms": took.Milliseconds()}
+	keys := make([]string, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		fields["state_"+k] = counts[k]
+	}
+	tflog.SubsystemDebug(ctx, LogSubsystem, "engine: poll round", fields)
+}

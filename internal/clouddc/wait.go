@@ -1,0 +1,470 @@
+package clouddc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+)
+
+// Poll schedule: the first poll comes PollInitial after a wait starts; each
+// further interval grows by pollGrowth, with ±20% jitter so that many waiters
+// do not poll in lockstep, and never beyond PollMax, so that the moment the
+// last instance finishes is noticed within PollMax.
+const (
+	pollGrowth = 1.5
+	pollJitter = 0.2
+	// maxPollErrors is how many poll rounds in a row may fail (after the
+	// client's own retries) before a wait gives up.
+	maxPollErrors = 5
+)
+
+// nextInterval returns the interval after cur.
+func (e *Engine) nextInterval(cur time.Duration) time.Duration {
+	return min(time.Duration(float64(cur)*pollGrowth), e.opts.PollMax)
+}
+
+// jittered returns d ±20%, but never more than PollMax.
+func (e *Engine) jittered(d time.Duration) time.Duration {
+	f := 1 - pollJitter + 2*pollJitter*rand.Float64() //nolint:gosec // jitter needs no crypto randomness
+	return min(time.Duration(float64(d)*f), e.opts.PollMax)
+}
+
+// pollUpdate carries one poll round's observations for a waiter's IDs. IDs
+// whose call failed are missing from obs, and err says why.
+type pollUpdate struct {
+	obs   map[string]observation
+	calls int
+	err   error
+}
+
+// observer delivers poll rounds to one wait.
+type observer interface {
+	// next blocks until the next round (or ctx ends).
+	next(ctx context.Context) (pollUpdate, error)
+	// track narrows the IDs still of interest.
+	track(ids []string)
+	close()
+}
+
+// newObserver returns the shared poller's watch with Optimize, else a
+// per-instance poller at a fixed interval.
+func (e *Engine) newObserver(ctx context.Context, ids []string) observer {
+	if e.opts.Optimize {
+		return e.poller.watch(ctx, ids)
+	}
+	return &directObserver{e: e, ids: ids}
+}
+
+// directObserver polls ShowInstanceStatus for each instance at a fixed
+// interval: how providers usually wait (the mode without Optimize).
+type directObserver struct {
+	e   *Engine
+	ids []string
+}
+
+func (d *directObserver) next(ctx context.Context) (pollUpdate, error) {
+	t := time.NewTimer(d.e.opts.PollMax)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return pollUpdate{}, ctx.Err()
+	case <-t.C:
+	}
+	start := time.Now()
+	obs, errs := d.e.showMany(ctx, d.ids)
+	if err := ctx.Err(); err != nil {
+		return pollUpdate{}, err
+	}
+	u := pollUpdate{obs: obs, calls: len(d.ids)}
+	for _, id := range d.ids {
+		if err, bad := errs[id]; bad {
+			u.err = err
+			break
+		}
+	}
+	counts, _ := countStates(d.ids, obs)
+	logRound(ctx, "per-instance", len(d.ids), len(d.ids), time.Since(start), counts)
+	return u, nil
+}
+
+func (d *directObserver) track(ids []string) { d.ids = ids }
+func (d *directObserver) close()             {}
+
+// poller is the one status poller of an Engine with Optimize: every wait
+// registers a watch, and each round lists all watched IDs with ListInstances
+// (MaxFilterIDs per call) and hands each watch its part. The goroutine runs
+// only while something is watched.
+type poller struct {
+	e *Engine
+
+	mu        sync.Mutex
+	watches   map[*watch]struct{}
+	running   bool
+	ctx       context.Context // the rounds' context; canceled when nothing is watched
+	cancel    context.CancelFunc
+	kick      chan struct{}
+	lastRound time.Time
+	rounds    int // completed rounds, for tests and logs
+}
+
+func newPoller(e *Engine) *poller {
+	return &poller{e: e, watches: make(map[*watch]struct{}), kick: make(chan struct{}, 1)}
+}
+
+// watch is one wait's registration with the poller.
+type watch struct {
+	p        *poller
+	ids      map[string]struct{}
+	ch       chan pollUpdate // holds the latest undelivered round
+	interval time.Duration
+	due      time.Time
+}
+
+// watch registers ids; the first round comes about PollInitial later.
+func (p *poller) watch(ctx context.Context, ids []string) *watch {
+	w := &watch{p: p, ids: make(map[string]struct{}, len(ids)), ch: make(chan pollUpdate, 1)}
+	for _, id := range ids {
+		w.ids[id] = struct{}{}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	w.interval = p.e.opts.PollInitial
+	w.due = time.Now().Add(p.e.jittered(w.interval))
+	p.watches[w] = struct{}{}
+	if p.ctx == nil || p.ctx.Err() != nil {
+		// Keep the values (logger) of a caller, not its cancellation.
+		p.ctx, p.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	}
+	if !p.running {
+		p.running = true
+		go p.run()
+	}
+	p.wake()
+	return w
+}
+
+func (p *poller) wake() {
+	select {
+	case p.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (w *watch) next(ctx context.Context) (pollUpdate, error) {
+	select {
+	case u := <-w.ch:
+		return u, nil
+	case <-ctx.Done():
+		return pollUpdate{}, ctx.Err()
+	}
+}
+
+func (w *watch) track(ids []string) {
+	w.p.mu.Lock()
+	defer w.p.mu.Unlock()
+	w.ids = make(map[string]struct{}, len(ids))
+	for _, id := range ids {
+		w.ids[id] = struct{}{}
+	}
+}
+
+func (w *watch) close() {
+	p := w.p
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.watches, w)
+	if len(p.watches) == 0 && p.cancel != nil {
+		p.cancel() // abort a round nobody waits for
+	}
+	p.wake()
+}
+
+func (p *poller) run() {
+	for {
+		p.mu.Lock()
+		if len(p.watches) == 0 {
+			p.running = false
+			if p.cancel != nil {
+				p.cancel()
+			}
+			p.mu.Unlock()
+			return
+		}
+		var wake time.Time
+		for w := range p.watches {
+			if wake.IsZero() || w.due.Before(wake) {
+				wake = w.due
+			}
+		}
+		// Never poll more often than every PollInitial/2, however many
+		// waiters come and go.
+		if floor := p.lastRound.Add(p.e.opts.PollInitial / 2); wake.Before(floor) {
+			wake = floor
+		}
+		ctx := p.ctx
+		p.mu.Unlock()
+
+		if d := time.Until(wake); d > 0 {
+			t := time.NewTimer(d)
+			select {
+			case <-t.C:
+			case <-p.kick:
+				t.Stop()
+				continue
+			}
+		}
+		p.round(ctx)
+	}
+}
+
+// round lists every watched ID once and delivers the results.
+func (p *poller) round(ctx context.Context) {
+	p.mu.Lock()
+	in := make(map[*watch]struct{}, len(p.watches))
+	set := make(map[string]struct{})
+	for w := range p.watches {
+		in[w] = struct{}{}
+		for id := range w.ids {
+			set[id] = struct{}{}
+		}
+	}
+	p.mu.Unlock()
+	ids := make([]string, 0, len(set))
+	for id := range set {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+
+	start := time.Now()
+	found, errs, calls := p.e.listMany(ctx, ids)
+	if ctx.Err() != nil {
+		return // nobody is waiting any more
+	}
+	now := time.Now()
+	obs := make(map[string]observation, len(ids))
+	for _, id := range ids {
+		if _, bad := errs[id]; bad {
+			continue
+		}
+		if inst, ok := found[id]; ok {
+			obs[id] = observation{Instance: inst}
+		} else {
+			obs[id] = observation{Instance: Instance{ID: id}, Gone: true}
+		}
+	}
+	counts, _ := countStates(ids, obs)
+	logRound(ctx, "bulk", len(ids), calls, now.Sub(start), counts)
+
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.lastRound = now
+	p.rounds++
+	for w := range p.watches {
+		if _, ok := in[w]; !ok {
+			continue // registered during the round; its IDs were not asked
+		}
+		u := pollUpdate{obs: make(map[string]observation, len(w.ids)), calls: calls}
+		for id := range w.ids {
+			if err, bad := errs[id]; bad {
+				u.err = err
+				continue
+			}
+			if o, ok := obs[id]; ok {
+				u.obs[id] = o
+			}
+		}
+		w.interval = p.e.nextInterval(w.interval)
+		w.due = now.Add(p.e.jittered(w.interval))
+		select { // keep only the latest round
+		case <-w.ch:
+		default:
+		}
+		w.ch <- u
+	}
+}
+
+// verdict is how a wait judges one instance's observation.
+type verdict int
+
+const (
+	verdictPending verdict = iota
+	verdictDone
+	verdictFailed
+)
+
+// waitLoop polls ids until judge settles every one (done or failed), ctx
+// ends, or polling keeps failing. It returns the last observation and the
+// verdict of each id; err is ctx.Err() or the poll error that ended it.
+func (e *Engine) waitLoop(ctx context.Context, ids []string,
+	judge func(o observation, elapsed time.Duration) verdict,
+	onRound func(last map[string]observation),
+) (last map[string]observation, verdicts map[string]verdict, err error) {
+	last = make(map[string]observation, len(ids))
+	verdicts = make(map[string]verdict, len(ids))
+	remaining := slices.Clone(ids)
+	if len(remaining) == 0 {
+		return last, verdicts, nil
+	}
+	start := time.Now()
+	obs := e.newObserver(ctx, remaining)
+	defer obs.close()
+	pollErrs := 0
+	for len(remaining) > 0 {
+		u, err := obs.next(ctx)
+		if err != nil {
+			return last, verdicts, err
+		}
+		elapsed := time.Since(start)
+		kept := remaining[:0]
+		for _, id := range remaining {
+			o, ok := u.obs[id]
+			if !ok {
+				kept = append(kept, id)
+				continue
+			}
+			last[id] = o
+			switch v := judge(o, elapsed); v {
+			case verdictPending:
+				kept = append(kept, id)
+			default:
+				verdicts[id] = v
+			}
+		}
+		remaining = kept
+		obs.track(remaining)
+		if onRound != nil {
+			onRound(last)
+		}
+		if u.err != nil {
+			pollErrs++
+			if isPermanent(u.err) || pollErrs >= maxPollErrors {
+				return last, verdicts, fmt.Errorf("polling instance status failed %d times in a row: %w", pollErrs, u.err)
+			}
+			tflog.SubsystemWarn(ctx, LogSubsystem, "engine: poll round failed, retrying", map[string]any{"error": u.err.Error()})
+		} else {
+			pollErrs = 0
+		}
+	}
+	return last, verdicts, nil
+}
+
+// WaitError reports instances that did not reach the target state.
+type WaitError struct {
+	Target string
+	// Total is how many instances were waited for.
+	Total int
+	// Failed lists instances that ended in error/failed, terminated, or
+	// disappeared; Pending those still on their way when the wait ended.
+	Failed  []InstanceResult
+	Pending []InstanceResult
+	// Cause is why the wait ended early (context.DeadlineExceeded, a poll
+	// error), or nil when it ended because instances failed.
+	Cause error
+}
+
+// Error names each instance with its state and error_msg, and what to do.
+func (e *WaitError) Error() string {
+	var b strings.Builder
+	n := len(e.Failed) + len(e.Pending)
+	fmt.Fprintf(&b, "%d of %d instances did not reach state %s", n, max(e.Total, n), e.Target)
+	switch {
+	case errors.Is(e.Cause, context.DeadlineExceeded):
+		b.WriteString(" before the timeout")
+	case errors.Is(e.Cause, context.Canceled):
+		b.WriteString(" (interrupted)")
+	}
+	b.WriteString(":")
+	for _, r := range e.Failed {
+		b.WriteString("\n  - ")
+		b.WriteString(r.describe())
+	}
+	for _, r := range e.Pending {
+		b.WriteString("\n  - ")
+		b.WriteString(r.describe())
+		b.WriteString(", still in progress")
+	}
+	if e.Cause != nil && !isContextErr(e.Cause) {
+		fmt.Fprintf(&b, "\ncause: %v", e.Cause)
+	}
+	switch {
+	case len(e.Failed) > 0:
+		b.WriteString("\nThe service reported the failure above; see error_msg. Instances in state error can be deleted and created again.")
+	case errors.Is(e.Cause, context.DeadlineExceeded):
+		b.WriteString("\nRaise the timeouts of the resource if the service is just slow; the instances keep going.")
+	}
+	return b.String()
+}
+
+// Unwrap returns the cause.
+func (e *WaitError) Unwrap() error { return e.Cause }
+
+// WaitForState waits until every id reaches target (e.g. "running"). An
+// instance in state error/failed fails the wait, as does one that
+// terminates (unless target is terminated) or stays missing beyond the
+// NotFoundGrace (right after create it may not be listed yet). It waits
+// until every instance is settled, then returns the final Instances (also
+// on error, for those known) and a *WaitError naming each that did not
+// make it.
+func (e *Engine) WaitForState(ctx context.Context, ids []string, target string) (map[string]Instance, error) {
+	ctx = withLog(ctx)
+	ids = uniqueIDs(ids)
+	wantGone := IsTerminalState(target)
+	judge := func(o observation, elapsed time.Duration) verdict {
+		st := o.Instance.State
+		switch {
+		case o.Gone && wantGone:
+			return verdictDone
+		case o.Gone && elapsed < e.opts.NotFoundGrace:
+			return verdictPending // not visible yet
+		case o.Gone:
+			return verdictFailed
+		case st == target, wantGone && IsTerminalState(st):
+			return verdictDone
+		case IsFailedState(st), IsTerminalState(st):
+			return verdictFailed
+		}
+		return verdictPending
+	}
+	last, verdicts, err := e.waitLoop(ctx, ids, judge, nil)
+
+	out := make(map[string]Instance, len(ids))
+	for id, o := range last {
+		if !o.Gone {
+			out[id] = o.Instance
+		}
+	}
+	if err == nil && !e.opts.Optimize && len(out) > 0 {
+		// Per-instance status polls carry only the state: read the full
+		// instances once at the end.
+		full, gerr := e.GetInstances(ctx, ids)
+		if gerr != nil {
+			return out, fmt.Errorf("read instances after waiting for %s: %w", target, gerr)
+		}
+		for id, in := range full {
+			out[id] = in
+		}
+	}
+
+	werr := &WaitError{Target: target, Total: len(ids), Cause: err}
+	for _, id := range ids {
+		o, seen := last[id]
+		switch verdicts[id] {
+		case verdictDone:
+		case verdictFailed:
+			werr.Failed = append(werr.Failed, resultFromObservation(id, o, seen))
+		default:
+			werr.Pending = append(werr.Pending, resultFromObservation(id, o, seen))
+		}
+	}
+	if len(werr.Failed) == 0 && len(werr.Pending) == 0 {
+		return out, nil
+	}
+	return out, werr
+}

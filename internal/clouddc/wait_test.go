@@ -1,0 +1,232 @@
+package clouddc
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestPollSchedule(t *testing.T) {
+	e := NewEngine(newFakeAPI(), EngineOptions{PollInitial: 100 * time.Millisecond, PollMax: time.Second})
+	d := e.opts.PollInitial
+	var seq []time.Duration
+	for range 10 {
+		seq = append(seq, d)
+		d = e.nextInterval(d)
+	}
+	if seq[1] != 150*time.Millisecond || seq[9] != time.Second {
+		t.Errorf("intervals %v: want growth ×1.5 from 100ms, capped at 1s", seq)
+	}
+	for range 1000 {
+		j := e.jittered(500 * time.Millisecond)
+		if j < 400*time.Millisecond || j > 600*time.Millisecond {
+			t.Fatalf("jittered(500ms) = %v, want within ±20%%", j)
+		}
+		if j := e.jittered(time.Second); j > time.Second {
+			t.Fatalf("jittered(PollMax) = %v oversleeps PollMax", j)
+		}
+	}
+}
+
+func TestWaitForStateRunning(t *testing.T) {
+	for _, optimize := range []bool{false, true} {
+		f := newFakeAPI()
+		ids := f.add(130, StatePending)
+		e := NewEngine(f, testOptions(optimize))
+		got, err := e.WaitForState(t.Context(), ids, StateRunning)
+		if err != nil {
+			t.Fatalf("optimize=%v: %v", optimize, err)
+		}
+		if len(got) != 130 {
+			t.Fatalf("optimize=%v: %d instances returned, want 130", optimize, len(got))
+		}
+		for _, id := range ids {
+			if got[id].State != StateRunning || got[id].ServerID == "" {
+				t.Errorf("optimize=%v: %s = %+v, want running with full attributes", optimize, id, got[id])
+			}
+		}
+		if optimize && f.count("ShowInstanceStatus") != 0 {
+			t.Errorf("optimized wait used ShowInstanceStatus %d times", f.count("ShowInstanceStatus"))
+		}
+		if !optimize && f.count("ShowInstanceStatus") < 130 {
+			t.Errorf("per-instance wait made %d ShowInstanceStatus calls, want ≥ 130", f.count("ShowInstanceStatus"))
+		}
+	}
+}
+
+func TestWaitForStateFailureNamesInstances(t *testing.T) {
+	f := newFakeAPI()
+	ids := f.add(4, StatePending)
+	f.failNext(ids[2])
+	e := NewEngine(f, testOptions(true))
+	got, err := e.WaitForState(t.Context(), ids, StateRunning)
+	var werr *WaitError
+	if !errors.As(err, &werr) {
+		t.Fatalf("want *WaitError, got %v", err)
+	}
+	if len(werr.Failed) != 1 || werr.Failed[0].ID != ids[2] || len(werr.Pending) != 0 {
+		t.Fatalf("failed %+v pending %+v, want exactly %s failed", werr.Failed, werr.Pending, ids[2])
+	}
+	if msg := err.Error(); !strings.Contains(msg, ids[2]+" (state: error: no OS image") || !strings.Contains(msg, "1 of 4 instances did not reach state running") {
+		t.Errorf("message unclear:\n%s", msg)
+	}
+	if len(got) != 4 || got[ids[0]].State != StateRunning {
+		t.Errorf("the instances that made it must be returned too: %v", got)
+	}
+}
+
+func TestWaitForStateNotFoundGrace(t *testing.T) {
+	f := newFakeAPI()
+	late := "00000000-0000-7000-8000-00000000late"
+	never := "00000000-0000-7000-8000-0000000never"
+	time.AfterFunc(10*time.Millisecond, func() { f.addID(late, StatePending) })
+	e := NewEngine(f, testOptions(true))
+	if _, err := e.WaitForState(t.Context(), []string{late}, StateRunning); err != nil {
+		t.Fatalf("an instance listed only after a moment must be waited for: %v", err)
+	}
+	_, err := e.WaitForState(t.Context(), []string{never}, StateRunning)
+	var werr *WaitError
+	if !errors.As(err, &werr) || len(werr.Failed) != 1 || !werr.Failed[0].Gone {
+		t.Fatalf("an instance never listed must fail as gone after the grace period, got %v", err)
+	}
+	if !strings.Contains(err.Error(), never+" (not found)") {
+		t.Errorf("message: %s", err)
+	}
+}
+
+func TestWaitForStateTimeout(t *testing.T) {
+	f := newFakeAPI()
+	f.createDuration = time.Hour
+	ids := f.add(2, StatePending)
+	e := NewEngine(f, testOptions(true))
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	_, err := e.WaitForState(ctx, ids, StateRunning)
+	var werr *WaitError
+	if !errors.As(err, &werr) || !errors.Is(err, context.DeadlineExceeded) || len(werr.Pending) != 2 {
+		t.Fatalf("want *WaitError with DeadlineExceeded and 2 pending, got %v", err)
+	}
+	if !strings.Contains(err.Error(), "(state: pending), still in progress") {
+		t.Errorf("message: %s", err)
+	}
+}
+
+func TestBulkPollChunksOf100(t *testing.T) {
+	f := newFakeAPI()
+	f.deleteDuration = 60 * time.Millisecond
+	ids := f.add(250, StateRunning)
+	e := NewEngine(f, testOptions(true))
+	rounds := 0
+	err := e.DeleteInstances(t.Context(), ids, DeleteOptions{Wait: true, OnProgress: func(Progress) { rounds++ }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.mu.Lock()
+	sizes := f.listSizes
+	f.mu.Unlock()
+	for _, n := range sizes {
+		if n > MaxFilterIDs {
+			t.Fatalf("a ListInstances call asked for %d IDs, the API allows %d", n, MaxFilterIDs)
+		}
+	}
+	if rounds == 0 || len(sizes) > 3*rounds {
+		t.Errorf("%d list calls in %d rounds, want ≤ ceil(250/100)=3 per round", len(sizes), rounds)
+	}
+	t.Logf("250 instances: %d batch-delete calls, %d list calls in %d rounds", f.count("DeleteInstances"), len(sizes), rounds)
+}
+
+func TestSharedPollerServesConcurrentWaiters(t *testing.T) {
+	f := newFakeAPI()
+	f.deleteDuration = 50 * time.Millisecond
+	e := NewEngine(f, testOptions(true))
+	const waiters, each = 20, 10
+	var wg sync.WaitGroup
+	errs := make(chan error, waiters)
+	for range waiters {
+		ids := f.add(each, StateRunning)
+		wg.Go(func() {
+			errs <- e.DeleteInstances(t.Context(), ids, DeleteOptions{Wait: true})
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.poller.mu.Lock()
+	rounds, running := e.poller.rounds, e.poller.running
+	e.poller.mu.Unlock()
+	lists := f.count("ListInstances")
+	// All 200 IDs fit 2 list calls per shared round; 20 waiters polling on
+	// their own would need 20 per round.
+	if rounds == 0 || lists > 2*rounds {
+		t.Errorf("%d list calls in %d shared rounds, want ≤ 2 per round", lists, rounds)
+	}
+	if dels := f.count("DeleteInstances"); dels > 4 {
+		t.Errorf("%d batch-delete calls for 200 IDs from 20 concurrent callers, want ≤ 4 (merged)", dels)
+	}
+	// The poller stops once nothing is watched (goleak checks at exit too).
+	deadline := time.Now().Add(time.Second)
+	for running && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond) // polling a test condition, not waiting on the API
+		e.poller.mu.Lock()
+		running = e.poller.running
+		e.poller.mu.Unlock()
+	}
+	if running {
+		t.Error("poller goroutine still running with nothing watched")
+	}
+	t.Logf("20 waiters × 10: %d batch-delete calls, %d list calls, %d rounds", f.count("DeleteInstances"), lists, rounds)
+}
+
+func TestPollErrorsTolerated(t *testing.T) {
+	f := newFakeAPI()
+	ids := f.add(3, StateRunning)
+	fails := 0
+	f.listHook = func(*ListInstancesRequest) error {
+		if fails < 2 {
+			fails++
+			return &APIError{StatusCode: 503, Message: "busy"}
+		}
+		return nil
+	}
+	e := NewEngine(f, testOptions(true))
+	if err := e.DeleteInstances(t.Context(), ids, DeleteOptions{Wait: true}); err != nil {
+		t.Fatalf("two failed polls must be tolerated: %v", err)
+	}
+
+	f2 := newFakeAPI()
+	ids2 := f2.add(3, StateRunning)
+	f2.listHook = func(*ListInstancesRequest) error {
+		return &APIError{StatusCode: 401, Code: CodeUnauthorized, Message: "Unauthorized"}
+	}
+	err := NewEngine(f2, testOptions(true)).DeleteInstances(t.Context(), ids2, DeleteOptions{Wait: true})
+	var derr *DeleteError
+	if !errors.As(err, &derr) || len(derr.RemainingIDs()) != 3 || !strings.Contains(err.Error(), "Unauthorized") {
+		t.Fatalf("a permanent poll error must end the wait naming the instances, got %v", err)
+	}
+	if n := f2.count("ListInstances"); n != 1 {
+		t.Errorf("%d polls after a 401, want 1", n)
+	}
+}
+
+func TestWaitForStateManyIDsPerInstanceMode(t *testing.T) {
+	f := newFakeAPI()
+	ids := f.add(12, StatePending)
+	e := NewEngine(f, testOptions(false))
+	if _, err := e.WaitForState(t.Context(), ids, StateRunning); err != nil {
+		t.Fatal(err)
+	}
+	// The only ListInstances calls are the final per-instance reads.
+	if n := f.count("ListInstances"); n != 12 {
+		t.Errorf("%d ListInstances calls, want 12 (one per instance, after the wait)", n)
+	}
+	if f.listSizes[0] != 1 {
+		t.Errorf("per-instance read asked for %d IDs, want 1", f.listSizes[0])
+	}
+}

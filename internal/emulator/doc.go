@@ -1,0 +1,140 @@
+// Package emulator is a local emulator of the Huawei Cloud CloudDC API
+// (bare-metal "iMetal" instances on customer-owned physical servers), as an
+// http.Handler. Tests use it in-process (package emulatortest), the
+// clouddc-emulator binary serves it, and it never imports the provider or
+// its API client: it is an independent implementation of the same
+// documentation (../shared/clouddc-api.md), so the two check each other.
+//
+// # What it serves
+//
+// The instance operations RunInstances, CreateInstance, ListInstances,
+// ShowInstanceStatus, DeleteInstances, DeleteInstance, ReinstallOS,
+// ChangeInstancePassword and ModifyInstanceIp; the server operations
+// ListServers, ShowServer and ChangeServerPowerState; and IAM's
+// POST /v3/auth/tokens. Every other documented CloudDC operation (ListIDcs,
+// ListIRacks, alarms, events, tags, log export, ...) answers 501 with
+// error_code iMetal.0098 naming the operation. Paths that are not CloudDC
+// operations answer 404 APIGW.0101, as the API gateway does.
+//
+// Success codes: CreateInstance 202 {"instance_id"}, RunInstances 202
+// {"instances":[{"id"}]}, DeleteInstances 202 {"instances":[{"id"}]},
+// DeleteInstance 204 without a body, ReinstallOS 202 {"instances"},
+// ChangeInstancePassword 200 {"instances"}, ModifyInstanceIp 202 without a
+// body, ChangeServerPowerState 200 {"physical_servers":[{"id"}]}, token
+// issuance 201 with the token in X-Subject-Token. Errors use the API's
+// format {"error_code","error_msg"}, except 429, whose body is the bare
+// JSON string "Too many requests" (with a Retry-After header in seconds).
+// Every response carries an X-Request-Id header.
+//
+// A request goes through, in order: rate limit (429), body size (more than
+// 1 MiB: 413), authentication (401 iMetal.0003), project check (403
+// iMetal.0004), injected fault (500 iMetal.0099), validation (400
+// iMetal.0001 for invalid values, iMetal.0002 for missing ones), lookups
+// (404 iMetal.0200 for instances, iMetal.0100 for servers), state checks
+// (400 iMetal.0201 for instances, iMetal.0101 for servers), and only then a
+// change. So an error never leaves a side effect behind.
+//
+// # Life cycle
+//
+// Instance IDs are UUIDv7. CreateInstance and RunInstances put an instance
+// in pending (install-processing) on a ready server, which becomes in-use;
+// after CreateDuration it is running (install-succeed) with launched_at
+// set. A delete makes it shutting-down (uninstall-processing) and after
+// DeleteDuration terminated (uninstall-succeed), and the server is ready
+// again; with DeleteFailureRate the deletion may instead end in state error
+// (uninstall-failed) with error {error_code iMetal.0299, error_msg naming
+// the instance and server, error_type delete_instance_error}, and the
+// server stays in-use. Terminated instances stay visible for TerminatedTTL,
+// then every lookup answers 404 iMetal.0200 and they are purged. State
+// names are the newest SDK's (pending, running, stopped, shutting-down,
+// terminated, error), never the older failed.
+//
+// Transitions are not driven by goroutines or timers: each record stores
+// its pending transition with the wall-clock time it is due, and readers
+// apply it when that time has passed. So transitions resume exactly after
+// a restart, cost nothing while idle, and scale to any number of instances.
+//
+// # Choices where the documentation is silent
+//
+//   - Batch-delete or delete of an instance that is already shutting-down or
+//     terminated (but still visible) is accepted and changes nothing: delete
+//     is idempotent, as a retrying client needs it to be, and the documented
+//     diagrams have no error edge for it. The instance is still listed in
+//     the 202 answer.
+//   - An instance in state error is deleted again (error → shutting-down),
+//     as the newest diagram documents ("Retry DeleteInstance").
+//   - A pending instance can be deleted (the diagrams' "abort by
+//     DeleteInstance").
+//   - DeleteInstances is all or nothing: if any ID is unknown the call
+//     fails with 404 iMetal.0200 naming every unknown ID, and nothing
+//     changes. Empty lists are 400 iMetal.0002; more than 50 IDs, IDs that
+//     are not lowercase UUIDs, and duplicate IDs are 400 iMetal.0001. The
+//     same rules hold for the other batch bodies.
+//   - ReinstallOS accepts running and stopped instances (the documentation
+//     says running, the SDK diagram stopped); the instance goes pending
+//     (reinstall-processing) and is running (reinstall-succeed) after
+//     CreateDuration, the newest generation's way of showing a reinstall.
+//   - ModifyInstanceIp needs a running instance; it goes pending
+//     (modify-ip-processing) and is running (modify-ip-succeed) after
+//     CreateDuration. The newest state set has no modifyIping, so the
+//     emulator reports the change like a reinstall.
+//   - ChangeInstancePassword accepts running and stopped instances and,
+//     as documented, does not check the new password's complexity;
+//     CreateInstance, RunInstances and ReinstallOS enforce the §3.7 rule.
+//   - Any operation on an instance whose transition is still in progress
+//     (other than delete) is 400 iMetal.0201.
+//   - ChangeServerPowerState: "power off" keeps the instance running until
+//     the server is off, then stopped; "power on" makes a stopped instance
+//     running once the server is on; "rebooting" stops the instance at once
+//     and runs it again when the server is back on. Server power_state goes
+//     powering-off/powering-on/rebooting for PowerDuration. Powering on a
+//     server that is on (or off one that is off) is accepted and changes
+//     nothing. Servers in the middle of a power change are 400 iMetal.0101;
+//     servers whose instance is not idle in running or stopped are 400
+//     iMetal.0201 naming the instances.
+//   - RunInstances: min_count and max_count default to each other, or both
+//     to the number of servers in placement.server_id_set (1 without
+//     placement). With named servers, unknown ones fail the call with 404
+//     iMetal.0100 and unready ones are skipped; if fewer than min_count
+//     servers can be used the call fails with 400 iMetal.0101 and nothing
+//     is created. Names get a -0001, -0002, ... suffix when more than one
+//     instance is created. Without placement, servers are picked at random
+//     (repeatable with Seed).
+//   - ListInstances returns terminated instances until TerminatedTTL has
+//     passed. limit: unset or below 10 gives 10, above 1000 gives 1000 (the
+//     documentation's text); results are in ID (creation) order; marker is
+//     the ID of the last item of the previous page and next_marker is set
+//     when more follow; previous_marker echoes the request's marker; count
+//     is the number of all matches. The instance_state filter accepts the
+//     documented values plus error; failed matches error. instance_id and
+//     server_id take at most 100 comma-separated IDs and exclude each
+//     other. ListServers pages the same way.
+//   - The emulator accepts any non-empty image_id, vpc_id and subnet_id
+//     (CloudDC has no image or VPC APIs of its own). NICs created without
+//     an address get a stable private 192.168.x.y address.
+//   - A path with another project ID is 403 iMetal.0004: the credentials
+//     are valid but not for that project (a token is project-scoped).
+//   - POST /v3/auth/tokens has no user database: any non-empty user name
+//     and password are accepted; a scope naming another project ID is 401.
+//     Tokens are valid for TokenTTL (24 hours by default), are HMAC-signed
+//     with a key kept in the state file (so they survive a restart), and
+//     are rejected once expired. Token issuance belongs to IAM, not
+//     CloudDC, so it is exempt from the rate limit and injected faults.
+//   - AK/SK: the signature is recomputed over the headers the client lists
+//     in SignedHeaders with the official SDK's canonicalisation
+//     (SDK-HMAC-SHA256) and compared in constant time; X-Sdk-Date must be
+//     within 15 minutes of the emulator's clock. X-Security-Token is
+//     accepted and not checked. A request carrying X-Auth-Token is checked
+//     as a token request only.
+//   - Injected faults (FaultRate) apply to every API operation, the 501
+//     ones included, after authentication and before anything changes.
+//   - Timestamps are ISO-8601 in UTC, second precision (2025-03-20T02:48:06Z).
+//
+// # Persistence and concurrency
+//
+// With Config.StateFile the state lives in a bbolt file; each write is
+// committed (with fsync) before its response is sent, so an acknowledged
+// write survives kill -9, and pending transitions resume by wall clock
+// after a restart. Without a state file everything is in memory. A single
+// read/write lock guards the state; reads (status, lists) share it.
+package emulator

@@ -1,0 +1,182 @@
+package emulator
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// store persists the emulator's state. Every write operation hands its
+// changes to save before it answers, so an acknowledged write is durable.
+type store interface {
+	// load returns everything stored.
+	load() (instances []instanceRecord, servers []serverRecord, err error)
+	// save stores c atomically.
+	save(c *changes) error
+	// replace drops every instance and server and stores servers instead.
+	replace(servers []serverRecord) error
+	// meta returns the value stored under key, or nil.
+	meta(key string) ([]byte, error)
+	// putMeta stores value under key.
+	putMeta(key string, value []byte) error
+	close() error
+}
+
+// memStore is the store of an emulator without --state-file: nothing survives it.
+type memStore struct{ kv map[string][]byte }
+
+func (m *memStore) load() ([]instanceRecord, []serverRecord, error) { return nil, nil, nil }
+func (m *memStore) save(*changes) error                             { return nil }
+func (m *memStore) replace([]serverRecord) error                    { return nil }
+func (m *memStore) meta(key string) ([]byte, error)                 { return m.kv[key], nil }
+func (m *memStore) putMeta(key string, value []byte) error {
+	if m.kv == nil {
+		m.kv = map[string][]byte{}
+	}
+	m.kv[key] = value
+	return nil
+}
+func (m *memStore) close() error { return nil }
+
+var (
+	bucketInstances = []byte("instances")
+	bucketServers   = []byte("servers")
+	bucketMeta      = []byte("meta")
+)
+
+// boltStore keeps the state in a bbolt file. bbolt commits with fsync, so
+// a save that returned survives kill -9 and power loss.
+type boltStore struct{ db *bolt.DB }
+
+func openBoltStore(path string) (*boltStore, error) {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	if err != nil {
+		if errors.Is(err, bolt.ErrTimeout) {
+			return nil, fmt.Errorf("open state file %s: it is locked by another process (is another emulator using it?)", path)
+		}
+		return nil, fmt.Errorf("open state file %s: %w", path, err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketInstances, bucketServers, bucketMeta} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("initialise state file %s: %w", path, err)
+	}
+	return &boltStore{db: db}, nil
+}
+
+func (b *boltStore) load() ([]instanceRecord, []serverRecord, error) {
+	var instances []instanceRecord
+	var servers []serverRecord
+	err := b.db.View(func(tx *bolt.Tx) error {
+		err := tx.Bucket(bucketInstances).ForEach(func(k, v []byte) error {
+			var r instanceRecord
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("instance %s: %w", k, err)
+			}
+			instances = append(instances, r)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(bucketServers).ForEach(func(k, v []byte) error {
+			var r serverRecord
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("server %s: %w", k, err)
+			}
+			servers = append(servers, r)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("load state: %w", err)
+	}
+	return instances, servers, nil
+}
+
+func (b *boltStore) save(c *changes) error {
+	err := b.db.Update(func(tx *bolt.Tx) error {
+		ib, sb := tx.Bucket(bucketInstances), tx.Bucket(bucketServers)
+		for _, r := range c.instances {
+			if err := putJSON(ib, r.ID, r); err != nil {
+				return err
+			}
+		}
+		for _, r := range c.servers {
+			if err := putJSON(sb, r.ID, r); err != nil {
+				return err
+			}
+		}
+		for _, id := range c.deleteInstances {
+			if err := ib.Delete([]byte(id)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("save state: %w", err)
+	}
+	return nil
+}
+
+func (b *boltStore) replace(servers []serverRecord) error {
+	err := b.db.Update(func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketInstances, bucketServers} {
+			if err := tx.DeleteBucket(name); err != nil {
+				return err
+			}
+			if _, err := tx.CreateBucket(name); err != nil {
+				return err
+			}
+		}
+		sb := tx.Bucket(bucketServers)
+		for _, r := range servers {
+			if err := putJSON(sb, r.ID, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("reset state: %w", err)
+	}
+	return nil
+}
+
+func (b *boltStore) meta(key string) ([]byte, error) {
+	var v []byte
+	err := b.db.View(func(tx *bolt.Tx) error {
+		if got := tx.Bucket(bucketMeta).Get([]byte(key)); got != nil {
+			v = append([]byte(nil), got...)
+		}
+		return nil
+	})
+	return v, err
+}
+
+func (b *boltStore) putMeta(key string, value []byte) error {
+	return b.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketMeta).Put([]byte(key), value)
+	})
+}
+
+func (b *boltStore) close() error { return b.db.Close() }
+
+func putJSON(b *bolt.Bucket, key string, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", key, err)
+	}
+	return b.Put([]byte(key), data)
+}

@@ -1,0 +1,252 @@
+package emulator
+
+// Wire types of the CloudDC v1 API as the emulator speaks it. They are the
+// emulator's own (it does not import the provider's client) and follow the
+// JSON names of the official SDK's models (services/clouddc/v1/model).
+
+// Instance states the emulator reports: the newest SDK's set (clouddc-api.md §3.1).
+const (
+	statePending      = "pending"
+	stateRunning      = "running"
+	stateStopped      = "stopped"
+	stateShuttingDown = "shutting-down"
+	stateTerminated   = "terminated"
+	stateError        = "error"
+)
+
+// Instance operation states (clouddc-api.md §3.2).
+const (
+	opInstallProcessing   = "install-processing"
+	opInstallSucceed      = "install-succeed"
+	opReinstallProcessing = "reinstall-processing"
+	opReinstallSucceed    = "reinstall-succeed"
+	opModifyIPProcessing  = "modify-ip-processing"
+	opModifyIPSucceed     = "modify-ip-succeed"
+	opUninstallProcessing = "uninstall-processing"
+	opUninstallSucceed    = "uninstall-succeed"
+	opUninstallFailed     = "uninstall-failed"
+)
+
+// Physical server states (clouddc-api.md §5).
+const (
+	manageReady = "ready"
+	manageInUse = "in-use"
+
+	powerOn          = "on"
+	powerOff         = "off"
+	powerPoweringOn  = "powering-on"
+	powerPoweringOff = "powering-off"
+	powerRebooting   = "rebooting"
+
+	srvOpPowerOnProcessing  = "power-on-processing"
+	srvOpPowerOnSucceed     = "power-on-succeed"
+	srvOpPowerOffProcessing = "power-off-processing"
+	srvOpPowerOffSucceed    = "power-off-succeed"
+	srvOpRebootProcessing   = "reboot-processing"
+	srvOpRebootSucceed      = "reboot-succeed"
+
+	actionPowerOn  = "power on"
+	actionPowerOff = "power off"
+	actionReboot   = "rebooting"
+)
+
+// errorTypeDeleteInstance is ErrorStatus.error_type of a failed deletion.
+const errorTypeDeleteInstance = "delete_instance_error"
+
+// maxBatchIDs is the most IDs a batch body accepts; maxFilterIDs the most a
+// ListInstances filter accepts.
+const (
+	maxBatchIDs  = 50
+	maxFilterIDs = 100
+)
+
+// ErrorStatus is the "error" object of instances and servers.
+type ErrorStatus struct {
+	ErrorCode string `json:"error_code"`
+	ErrorMsg  string `json:"error_msg"`
+	ErrorType string `json:"error_type"`
+}
+
+// Tag is a key/value tag.
+type Tag struct {
+	Key   string `json:"key"`
+	Value string `json:"value,omitempty"`
+}
+
+// Image is an instance's OS image.
+type Image struct {
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	OsType string `json:"os_type"`
+}
+
+// NetworkInterface is one NIC of an instance.
+type NetworkInterface struct {
+	SubnetID    string `json:"subnet_id"`
+	IPv4Address string `json:"ipv4_address,omitempty"`
+}
+
+// Instance is a ListInstances item (QueryInstanceResponseBody).
+type Instance struct {
+	ID                string             `json:"id"`
+	Name              string             `json:"name"`
+	VpcID             string             `json:"vpc_id"`
+	NetworkInterfaces []NetworkInterface `json:"network_interfaces,omitempty"`
+	Tags              []Tag              `json:"tags"`
+	Image             Image              `json:"image"`
+	Description       string             `json:"description,omitempty"`
+	State             string             `json:"state"`
+	OperationState    string             `json:"operation_state,omitempty"`
+	Metadata          map[string]string  `json:"metadata,omitempty"`
+	ServerID          string             `json:"server_id"`
+	CreatedAt         string             `json:"created_at"`
+	UpdatedAt         string             `json:"updated_at"`
+	LaunchedAt        string             `json:"launched_at"`
+	Error             *ErrorStatus       `json:"error,omitempty"`
+}
+
+// PageInfo is the pagination block of list responses.
+type PageInfo struct {
+	NextMarker     string `json:"next_marker,omitempty"`
+	PreviousMarker string `json:"previous_marker,omitempty"`
+	CurrentCount   int    `json:"current_count"`
+}
+
+// listInstancesResponse is the ListInstances answer.
+type listInstancesResponse struct {
+	Instances []Instance `json:"instances"`
+	PageInfo  PageInfo   `json:"page_info"`
+	Count     int        `json:"count"`
+}
+
+// instanceStatusResponse is the ShowInstanceStatus answer.
+type instanceStatusResponse struct {
+	State          string       `json:"state"`
+	OperationState string       `json:"operation_state,omitempty"`
+	Error          *ErrorStatus `json:"error,omitempty"`
+}
+
+// idItem is an {"id": ...} item of batch answers.
+type idItem struct {
+	ID string `json:"id"`
+}
+
+// instancesResponse is {"instances":[{"id":...}]}.
+type instancesResponse struct {
+	Instances []idItem `json:"instances"`
+}
+
+// createInstanceResponse is the CreateInstance answer.
+type createInstanceResponse struct {
+	InstanceID string `json:"instance_id"`
+}
+
+// createInstanceRequest is the CreateInstance body.
+type createInstanceRequest struct {
+	Name              *string            `json:"name"`
+	ImageID           *string            `json:"image_id"`
+	VpcID             *string            `json:"vpc_id"`
+	NetworkInterfaces []NetworkInterface `json:"network_interfaces"`
+	Password          *string            `json:"password"`
+	Metadata          map[string]string  `json:"metadata"`
+	Description       *string            `json:"description"`
+	Placement         *struct {
+		ServerID *string `json:"server_id"`
+	} `json:"placement"`
+}
+
+// runInstancesRequest is the RunInstances body.
+type runInstancesRequest struct {
+	Name              *string `json:"name"`
+	ImageID           *string `json:"image_id"`
+	VpcID             *string `json:"vpc_id"`
+	NetworkInterfaces []struct {
+		SubnetID *string `json:"subnet_id"`
+	} `json:"network_interfaces"`
+	Password    *string           `json:"password"`
+	Metadata    map[string]string `json:"metadata"`
+	Description *string           `json:"description"`
+	Placement   *struct {
+		ServerIDSet []string `json:"server_id_set"`
+	} `json:"placement"`
+	MinCount *int32 `json:"min_count"`
+	MaxCount *int32 `json:"max_count"`
+}
+
+// idSetRequest is the body of DeleteInstances.
+type idSetRequest struct {
+	InstanceIDSet []string `json:"instance_id_set"`
+}
+
+// reinstallRequest is the ReinstallOS body.
+type reinstallRequest struct {
+	ImageID       *string  `json:"image_id"`
+	Password      *string  `json:"password"`
+	InstanceIDSet []string `json:"instance_id_set"`
+}
+
+// changePasswordRequest is the ChangeInstancePassword body.
+type changePasswordRequest struct {
+	NewPassword   *string  `json:"new_password"`
+	InstanceIDSet []string `json:"instance_id_set"`
+}
+
+// modifyIPRequest is the ModifyInstanceIp body.
+type modifyIPRequest struct {
+	VpcID *string `json:"vpc_id"`
+	Nics  []struct {
+		SubnetID  *string `json:"subnet_id"`
+		IPAddress *string `json:"ip_address"`
+	} `json:"nics"`
+}
+
+// Location is where a physical server is racked.
+type Location struct {
+	DC   string `json:"dc"`
+	Rack string `json:"rack"`
+	Unit string `json:"unit"`
+}
+
+// HardwareSummary identifies a server's hardware.
+type HardwareSummary struct {
+	SN                    string `json:"sn"`
+	Manufacturer          string `json:"manufacturer"`
+	Model                 string `json:"model"`
+	MainBoardManufacturer string `json:"main_board_manufacturer"`
+	MainBoardSerialNumber string `json:"main_board_serial_number"`
+}
+
+// PhysicalServer is a customer-owned bare-metal server.
+type PhysicalServer struct {
+	ID                 string          `json:"id"`
+	Name               string          `json:"name"`
+	ProjectID          string          `json:"project_id"`
+	DomainID           string          `json:"domain_id"`
+	ManageState        string          `json:"manage_state"`
+	PowerState         string          `json:"power_state"`
+	OperationState     string          `json:"operation_state,omitempty"`
+	HealthState        string          `json:"health_state"`
+	OnboardTime        string          `json:"onboard_time"`
+	Location           Location        `json:"location"`
+	HardwareAttributes HardwareSummary `json:"hardware_attributes"`
+	Tags               []Tag           `json:"tags"`
+	Error              *ErrorStatus    `json:"error,omitempty"`
+}
+
+// listServersResponse is the ListServers answer.
+type listServersResponse struct {
+	Servers  []PhysicalServer `json:"servers"`
+	PageInfo PageInfo         `json:"page_info"`
+	Count    int              `json:"count"`
+}
+
+// powerStateRequest is the ChangeServerPowerState body.
+type powerStateRequest struct {
+	Action      *string  `json:"action"`
+	ServerIDSet []string `json:"server_id_set"`
+}
+
+// powerStateResponse is the ChangeServerPowerState answer.
+type powerStateResponse struct {
+	PhysicalServers []idItem `json:"physical_servers"`
+}
