@@ -25,6 +25,7 @@ import (
 	"github.com/hashicorp/go-version"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -52,6 +53,7 @@ func TestAccExamples(t *testing.T) {
 
 	tfVersion := terraformVersion(t, tf)
 	env := devOverridesEnv(t, buildProvider(t))
+	providerUse := providerUseBlock(t)
 	for _, dir := range dirs {
 		rel, _ := filepath.Rel(examplesDir, dir)
 		t.Run(filepath.ToSlash(rel), func(t *testing.T) {
@@ -62,7 +64,7 @@ func TestAccExamples(t *testing.T) {
 				validateActionExamples(t, dir)
 				return
 			}
-			validateExample(t, tf, env, dir)
+			validateExample(t, tf, env, dir, providerUse)
 			if hasActions {
 				validateActionExamples(t, dir)
 			}
@@ -127,10 +129,35 @@ func devOverridesEnv(t *testing.T, binDir string) []string {
 	return []string{"TF_CLI_CONFIG_FILE=" + cfg, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1"}
 }
 
+// providerUseBlock returns a data block of a clouddc data source that needs
+// no arguments. terraform validate checks a provider block only when
+// something in the configuration uses the provider, so provider-only
+// examples get this block added.
+func providerUseBlock(t *testing.T) string {
+	t.Helper()
+	s := newActionServer(t, nil, 0)
+	names := make([]string, 0, len(s.schemas.DataSourceSchemas))
+	for name := range s.schemas.DataSourceSchemas {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		block := s.schemas.DataSourceSchemas[name].Block
+		required := slices.ContainsFunc(block.Attributes, func(a *tfprotov6.SchemaAttribute) bool { return a.Required }) ||
+			slices.ContainsFunc(block.BlockTypes, func(b *tfprotov6.SchemaNestedBlock) bool { return b.MinItems > 0 })
+		if !required {
+			return fmt.Sprintf("data %q \"zz_test_provider_use\" {}\n", name)
+		}
+	}
+	t.Fatal("no clouddc data source without required arguments: cannot make terraform validate check provider-only examples")
+	return ""
+}
+
 // validateExample copies dir to a scratch dir (examples/ stays clean), adds
 // the required_providers block that resource and data source snippets leave
-// out, and runs terraform validate there.
-func validateExample(t *testing.T, tf string, env []string, dir string) {
+// out (and a use of the provider when nothing uses it), and runs terraform
+// validate there.
+func validateExample(t *testing.T, tf string, env []string, dir, providerUse string) {
 	t.Helper()
 	work := t.TempDir()
 	entries, err := os.ReadDir(dir)
@@ -138,6 +165,7 @@ func validateExample(t *testing.T, tf string, env []string, dir string) {
 		t.Fatal(err)
 	}
 	declaresProvider := false
+	usesProvider := false
 	hasModules := false
 	for _, e := range entries {
 		if e.IsDir() || !strings.HasSuffix(e.Name(), ".tf") {
@@ -149,6 +177,7 @@ func validateExample(t *testing.T, tf string, env []string, dir string) {
 		}
 		declaresProvider = declaresProvider || bytes.Contains(src, []byte("required_providers"))
 		hasModules = hasModules || regexp.MustCompile(`(?m)^\s*module\s+"`).Match(src)
+		usesProvider = usesProvider || regexp.MustCompile(`(?m)^\s*(resource|data|action)\s+"clouddc_`).Match(src)
 		if err := os.WriteFile(filepath.Join(work, e.Name()), src, 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -156,6 +185,11 @@ func validateExample(t *testing.T, tf string, env []string, dir string) {
 	if !declaresProvider {
 		wrapper := "terraform {\n  required_providers {\n    clouddc = {\n      source = \"clouddc-community/clouddc\"\n    }\n  }\n}\n"
 		if err := os.WriteFile(filepath.Join(work, "zz_test_providers.tf"), []byte(wrapper), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !usesProvider {
+		if err := os.WriteFile(filepath.Join(work, "zz_test_provider_use.tf"), []byte(providerUse), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
