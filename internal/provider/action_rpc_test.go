@@ -44,10 +44,17 @@ func (p *actionTestProvider) Actions(_ context.Context) []func() action.Action {
 	}
 }
 
+// actionRPCs is a provider server that serves actions (the framework's does;
+// terraform-plugin-go v0.31 keeps the action RPCs out of ProviderServer).
+type actionRPCs interface {
+	tfprotov6.ProviderServer
+	tfprotov6.ActionServer
+}
+
 // actionServer is a provider server plus the schemas to encode config with.
 type actionServer struct {
 	t       *testing.T
-	server  tfprotov6.ProviderServerWithActions
+	server  actionRPCs
 	schemas *tfprotov6.GetProviderSchemaResponse
 }
 
@@ -63,7 +70,7 @@ func newActionServer(t *testing.T, srv *emulatortest.Server, progressInterval ti
 	if err != nil {
 		t.Fatalf("provider server: %v", err)
 	}
-	server, ok := base.(tfprotov6.ProviderServerWithActions)
+	server, ok := base.(actionRPCs)
 	if !ok {
 		t.Fatalf("provider server %T does not serve actions", base)
 	}

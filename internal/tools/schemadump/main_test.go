@@ -66,6 +66,31 @@ func TestConvertMatchesTerraformJSON(t *testing.T) {
 	}
 }
 
+func TestTypeJSON(t *testing.T) {
+	for _, tc := range []struct {
+		typ  tftypes.Type
+		want string
+	}{
+		{tftypes.String, `"string"`},
+		{tftypes.Number, `"number"`},
+		{tftypes.Bool, `"bool"`},
+		{tftypes.DynamicPseudoType, `"dynamic"`},
+		{tftypes.List{ElementType: tftypes.Number}, `["list","number"]`},
+		{tftypes.Map{ElementType: tftypes.Set{ElementType: tftypes.String}}, `["map",["set","string"]]`},
+		{tftypes.Object{AttributeTypes: map[string]tftypes.Type{"b": tftypes.Bool, "a": tftypes.String}}, `["object",{"a":"string","b":"bool"}]`},
+		{tftypes.Object{
+			AttributeTypes:     map[string]tftypes.Type{"a": tftypes.String, "b": tftypes.Bool},
+			OptionalAttributes: map[string]struct{}{"b": {}},
+		}, `["object",{"a":"string","b":"bool"},["b"]]`},
+		{tftypes.Tuple{ElementTypes: []tftypes.Type{tftypes.String, tftypes.Bool}}, `["tuple",["string","bool"]]`},
+	} {
+		got, err := typeJSON(tc.typ)
+		if err != nil || string(got) != tc.want {
+			t.Errorf("typeJSON(%s) = %s, %v; want %s", tc.typ, got, err, tc.want)
+		}
+	}
+}
+
 func TestConvertFailsOnErrorDiagnostics(t *testing.T) {
 	_, err := convert(&tfprotov6.GetProviderSchemaResponse{Diagnostics: []*tfprotov6.Diagnostic{{
 		Severity: tfprotov6.DiagnosticSeverityError, Summary: "bad schema", Detail: "attribute x has no description",

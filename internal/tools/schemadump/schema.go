@@ -6,8 +6,10 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"sort"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
 
 // The types below mirror the JSON that `terraform providers schema -json`
@@ -206,7 +208,7 @@ func convertAttributes(in []*tfprotov6.SchemaAttribute) (map[string]*attribute, 
 			}
 			c.NestedType = &nestedType{Attributes: attrs, NestingMode: mode}
 		case a.Type != nil:
-			t, err := a.Type.MarshalJSON()
+			t, err := typeJSON(a.Type)
 			if err != nil {
 				return nil, fmt.Errorf("attribute %s: type: %w", a.Name, err)
 			}
@@ -254,4 +256,72 @@ func objectNesting(m tfprotov6.SchemaObjectNestingMode) (string, error) {
 		return "map", nil
 	}
 	return "", fmt.Errorf("unknown nested attribute nesting mode %s", m)
+}
+
+// typeJSON encodes a type as Terraform's JSON type constraint (cty's
+// encoding): "string", ["set","string"], ["object",{"a":"bool"}] and so on.
+func typeJSON(t tftypes.Type) (json.RawMessage, error) {
+	v, err := typeValue(t)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(v)
+}
+
+func typeValue(t tftypes.Type) (any, error) {
+	switch {
+	case t.Is(tftypes.String):
+		return "string", nil
+	case t.Is(tftypes.Number):
+		return "number", nil
+	case t.Is(tftypes.Bool):
+		return "bool", nil
+	case t.Is(tftypes.DynamicPseudoType):
+		return "dynamic", nil
+	}
+	switch tt := t.(type) {
+	case tftypes.List:
+		return collectionValue("list", tt.ElementType)
+	case tftypes.Set:
+		return collectionValue("set", tt.ElementType)
+	case tftypes.Map:
+		return collectionValue("map", tt.ElementType)
+	case tftypes.Object:
+		attrs := make(map[string]any, len(tt.AttributeTypes))
+		for name, at := range tt.AttributeTypes {
+			v, err := typeValue(at)
+			if err != nil {
+				return nil, fmt.Errorf("object attribute %s: %w", name, err)
+			}
+			attrs[name] = v
+		}
+		if len(tt.OptionalAttributes) == 0 {
+			return []any{"object", attrs}, nil
+		}
+		optional := make([]string, 0, len(tt.OptionalAttributes))
+		for name := range tt.OptionalAttributes {
+			optional = append(optional, name)
+		}
+		sort.Strings(optional)
+		return []any{"object", attrs, optional}, nil
+	case tftypes.Tuple:
+		elems := make([]any, len(tt.ElementTypes))
+		for i, et := range tt.ElementTypes {
+			v, err := typeValue(et)
+			if err != nil {
+				return nil, fmt.Errorf("tuple element %d: %w", i, err)
+			}
+			elems[i] = v
+		}
+		return []any{"tuple", elems}, nil
+	}
+	return nil, fmt.Errorf("unsupported type %s", t)
+}
+
+func collectionValue(kind string, elem tftypes.Type) (any, error) {
+	v, err := typeValue(elem)
+	if err != nil {
+		return nil, fmt.Errorf("%s element: %w", kind, err)
+	}
+	return []any{kind, v}, nil
 }
