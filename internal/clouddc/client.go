@@ -261,7 +261,7 @@ func (c *Client) do(ctx context.Context, op operation, out any) error {
 			}
 			// The answer came as the context ended: callers test for
 			// cancellation and deadlines with errors.Is, so say both.
-			return fmt.Errorf("%w (last error: %w)", err, lastErr)
+			return fmt.Errorf("CloudDC %s: %w (last error: %w)", op.name, err, lastErr)
 		}
 		retry, why := shouldRetry(op.safety, res)
 		if !retry || attempt > c.maxRetries {
