@@ -181,6 +181,8 @@ func (p *clouddcProvider) Configure(ctx context.Context, req provider.ConfigureR
 func (p *clouddcProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewInstanceResource,
+		NewInstancesResource,
+		NewInstancesBatchDeleteResource,
 	}
 }
 
@@ -193,5 +195,8 @@ func (p *clouddcProvider) DataSources(_ context.Context) []func() datasource.Dat
 }
 
 func (p *clouddcProvider) Actions(_ context.Context) []func() action.Action {
-	return []func() action.Action{}
+	return []func() action.Action{
+		NewBatchDeleteInstancesAction,
+		NewServerPowerAction,
+	}
 }
