@@ -20,43 +20,59 @@ import (
 // TestThrottlingAndServerErrors: under a rate limit of 20 requests/s and
 // 20 % of requests failing with 500, a 200-instance fleet and four
 // batch-delete resources over it (four chunks of 50) apply and destroy with
-// no error, every instance ends terminated and the state is empty.
+// no error, every instance ends terminated and the state is empty. The
+// optimised provider makes so few calls that it stays under 20 requests/s
+// (the emulator's burst is one second's worth), so the scenario runs again
+// with a limit of 2 requests/s, which it must hit (429) and survive.
 func TestThrottlingAndServerErrors(t *testing.T) {
 	precheck(t)
-	ctx := suiteCtx(t, 4*time.Minute)
-	emu := startEmulator(t, "--servers", "220", "--rate-limit", "20", "--fault-rate", "0.2", "--seed", "7")
-
-	p := tokenProvider(emu)
-	p.MaxRetries = 25
-	ws := newWorkspace(t, p.HCL()+fleetHCL("storm", 200)+`
+	for _, tc := range []struct {
+		name      string
+		rateLimit string
+		throttled bool // the emulator must have answered 429s
+	}{
+		{name: "20 per second", rateLimit: "20"},
+		{name: "2 per second", rateLimit: "2", throttled: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := suiteCtx(t, 4*time.Minute)
+			emu := startEmulator(t, "--servers", "220", "--rate-limit", tc.rateLimit, "--fault-rate", "0.2", "--seed", "7")
+			p := tokenProvider(emu)
+			p.MaxRetries = 25
+			ws := newWorkspace(t, p.HCL()+fleetHCL("storm", 200)+`
 resource "clouddc_instances_batch_delete" "chunk" {
   count        = 4
   instance_ids = slice(sort(clouddc_instances.storm.ids), count.index * 50, count.index * 50 + 50)
 }
 `)
-	tf(ctx, t, ws, applyArgs...)
-	assertOnlyState(t, byState(ctx, t, emu), "running", 200)
-	list, err := ws.StateList(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []string{"clouddc_instances.storm", "clouddc_instances_batch_delete.chunk[0]", "clouddc_instances_batch_delete.chunk[1]",
-		"clouddc_instances_batch_delete.chunk[2]", "clouddc_instances_batch_delete.chunk[3]"}
-	if !slices.Equal(list, want) {
-		t.Fatalf("state after apply = %v, want %v", list, want)
-	}
+			tf(ctx, t, ws, applyArgs...)
+			assertOnlyState(t, byState(ctx, t, emu), "running", 200)
+			list, err := ws.StateList(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := []string{"clouddc_instances.storm", "clouddc_instances_batch_delete.chunk[0]", "clouddc_instances_batch_delete.chunk[1]",
+				"clouddc_instances_batch_delete.chunk[2]", "clouddc_instances_batch_delete.chunk[3]"}
+			if !slices.Equal(list, want) {
+				t.Fatalf("state after apply = %v, want %v", list, want)
+			}
 
-	tf(ctx, t, ws, destroyArgs...)
-	assertOnlyState(t, byState(ctx, t, emu), "terminated", 200)
-	assertStateEmpty(ctx, t, ws)
+			tf(ctx, t, ws, destroyArgs...)
+			assertOnlyState(t, byState(ctx, t, emu), "terminated", 200)
+			assertStateEmpty(ctx, t, ws)
 
-	s := stats(ctx, t, emu)
-	t.Logf("requests %v; responses %v", s.Requests, s.Responses)
-	if s.Responses["500"] == 0 {
-		t.Errorf("the emulator answered no 500 at all (responses %v): the storm did not happen, so the test proved nothing", s.Responses)
-	}
-	if s.Requests["DeleteInstances"] < 4 {
-		t.Errorf("%d DeleteInstances calls, want at least 4 (four chunks of 50)", s.Requests["DeleteInstances"])
+			s := stats(ctx, t, emu)
+			t.Logf("requests %v; responses %v", s.Requests, s.Responses)
+			if s.Responses["500"] == 0 {
+				t.Errorf("the emulator answered no 500 at all (responses %v): the storm did not happen, so the test proved nothing", s.Responses)
+			}
+			if tc.throttled && s.Responses["429"] == 0 {
+				t.Errorf("the emulator answered no 429 (responses %v): the rate limit was never hit, so throttling was not tested", s.Responses)
+			}
+			if s.Requests["DeleteInstances"] < 4 {
+				t.Errorf("%d DeleteInstances calls, want at least 4 (four chunks of 50)", s.Requests["DeleteInstances"])
+			}
+		})
 	}
 }
 
@@ -105,6 +121,7 @@ func TestDeletionsThatFail(t *testing.T) {
 		t.Fatalf("no instance ended in state error, but destroy failed:\n%s", out)
 	}
 	t.Logf("%d of 60 deletions failed: %v", len(failed), failed)
+	t.Logf("destroy failed as it should:\n%s", errorSection(out))
 
 	// The error section names exactly the failed instances, with their messages.
 	errPart := errorSection(out)
@@ -241,6 +258,8 @@ func TestEmulatorCrash(t *testing.T) {
 	if _, err := proc.Wait(); err != nil {
 		t.Logf("the destroy running across the crash failed; rerunning it:\n%v", err)
 		tf(ctx, t, ws, destroyArgs...)
+	} else {
+		t.Log("the destroy running across the crash completed on its own (the client retried until the emulator was back)")
 	}
 	after := byState(ctx, t, restarted)
 	assertOnlyState(t, after, "terminated", 100)
@@ -300,6 +319,7 @@ func TestDeleteTimeout(t *testing.T) {
 		t.Errorf("destroy took %s with a 2s delete timeout (deletion takes 15s): the timeout was not honoured", took)
 	}
 	errPart := errorSection(out)
+	t.Logf("destroy failed after %s as it should:\n%s", took.Round(10*time.Millisecond), errPart)
 	if !regexp.MustCompile(`(?i)time(d)? ?out|deadline`).MatchString(errPart) {
 		t.Errorf("the error does not say that the delete timed out:\n%s", errPart)
 	}

@@ -247,6 +247,7 @@ func tf(ctx context.Context, t *testing.T, ws *e2e.Workspace, args ...string) *e
 	if err != nil {
 		t.Fatalf("%v", err)
 	}
+	t.Logf("terraform %s: %s", args[0], res.Elapsed.Round(10*time.Millisecond))
 	return res
 }
 
@@ -268,7 +269,6 @@ var (
 	applyArgs   = []string{"apply", "-auto-approve", "-input=false", "-no-color"}
 	destroyArgs = []string{"destroy", "-auto-approve", "-input=false", "-no-color"}
 )
-
 
 // stats reads the emulator's stats or fails the test.
 func stats(ctx context.Context, t *testing.T, emu *e2e.Emulator) e2e.Stats {

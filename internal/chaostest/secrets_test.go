@@ -18,14 +18,20 @@ import (
 
 // Passwords of the secrets tests, distinctive so that a leak is found.
 const (
-	fleetPassword = "Fl33t-Pw!Qx7Zr"
+	fleetPassword = "Fl33t-Pw!Qx7Zr" //nolint:gosec // a test value, meant to be found if it leaks
 	woPassword    = "W0nly-Pw!Kj4Tm"
 )
 
-// secretsHCL is a fleet with a (sensitive) password and an instance with a
-// write-only password.
+// secretsHCL is a fleet with a (sensitive) password and an instance whose
+// write-only password comes, as Terraform intends, from an ephemeral variable.
 func secretsHCL() string {
 	return fmt.Sprintf(`
+variable "wo_password" {
+  type      = string
+  sensitive = true
+  ephemeral = true
+}
+
 resource "clouddc_instances" "pair" {
   name               = "secret-pair"
   image_id           = %[1]q
@@ -39,45 +45,58 @@ resource "clouddc_instance" "wo" {
   name                = "secret-wo"
   image_id            = %[1]q
   vpc_id              = %[2]q
-  password_wo         = %[5]q
+  password_wo         = var.wo_password
   password_wo_version = 1
   network_interfaces  = [{ subnet_id = %[3]q }]
 }
-`, e2e.SeedImageID, e2e.SeedVpcID, e2e.SeedSubnetID, fleetPassword, woPassword)
+`, e2e.SeedImageID, e2e.SeedVpcID, e2e.SeedSubnetID, fleetPassword)
 }
 
 // signatureRE matches an SDK-HMAC-SHA256 signature value.
 var signatureRE = regexp.MustCompile(`Signature=[0-9a-fA-F]{64}`)
 
 // TestSecretsStayOutOfLogs runs plan, apply and destroy with TF_LOG=trace,
-// once with token auth and once with AK/SK, and greps everything terraform
-// and the provider printed, the saved plan and the state for the token, the
-// secret key, any request signature and the passwords.
+// once with token auth written in the configuration and once with AK/SK from
+// the environment, and greps everything terraform and the provider printed,
+// the saved plan and the state for the token, the secret key, any request
+// signature and the passwords.
 func TestSecretsStayOutOfLogs(t *testing.T) {
 	precheck(t)
 	for _, tc := range []struct {
 		name string
 		conf func(*e2e.Emulator) providerConf
+		env  []string
 	}{
-		{"token", tokenProvider},
-		{"aksk", func(emu *e2e.Emulator) providerConf {
-			return providerConf{Endpoint: emu.URL, ProjectID: projectID, AccessKey: accessKey, SecretKey: secretKey, MaxRetries: 5}
-		}},
+		{name: "token in configuration", conf: tokenProvider},
+		{
+			name: "AK/SK from environment",
+			conf: func(emu *e2e.Emulator) providerConf {
+				return providerConf{Endpoint: emu.URL, ProjectID: projectID, MaxRetries: 5}
+			},
+			env: []string{"CLOUDDC_ACCESS_KEY=" + accessKey, "CLOUDDC_SECRET_KEY=" + secretKey},
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := suiteCtx(t, 2*time.Minute)
 			emu := startEmulator(t, "--servers", "5")
 			ws := newWorkspace(t, tc.conf(emu).HCL()+secretsHCL())
-			ws.Setenv("TF_LOG=trace")
+			ws.Setenv(tc.env...)
+			ws.Setenv("TF_VAR_wo_password="+woPassword, "TF_LOG=trace")
 
 			var logs strings.Builder
 			plan := tf(ctx, t, ws, "plan", "-input=false", "-no-color", "-out=tfplan")
 			logs.WriteString(plan.Output)
-			planJSON := tf(ctx, t, ws, "show", "-json", "-no-color", "tfplan")
+			planJSON, err := ws.ShowJSON(ctx, "tfplan")
+			if err != nil {
+				t.Fatal(err)
+			}
 			apply := tf(ctx, t, ws, "apply", "-input=false", "-no-color", "tfplan")
 			logs.WriteString(apply.Output)
-			stateJSON := tf(ctx, t, ws, "show", "-json", "-no-color")
+			stateJSON, err := ws.ShowJSON(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
 			stateFile, err := os.ReadFile(filepath.Join(ws.Dir, "terraform.tfstate"))
 			if err != nil {
 				t.Fatalf("read state: %v", err)
@@ -88,7 +107,7 @@ func TestSecretsStayOutOfLogs(t *testing.T) {
 			all := logs.String()
 			// The trace must really contain the provider's request logging,
 			// or the absence of secrets proves nothing.
-			if !strings.Contains(all, "batch-delete") && !strings.Contains(all, "DeleteInstances") {
+			if !strings.Contains(all, "DeleteInstances") && !strings.Contains(all, "batch-delete") {
 				t.Fatalf("the trace output (%d bytes) shows no API request of the provider; cannot check for leaks", len(all))
 			}
 			forbidden := map[string]string{"auth token": token, "secret key": secretKey, "fleet password": fleetPassword, "write-only password": woPassword}
@@ -100,7 +119,12 @@ func TestSecretsStayOutOfLogs(t *testing.T) {
 			if m := signatureRE.FindStringIndex(all); m != nil {
 				t.Errorf("the TF_LOG=trace output leaks a request signature: ...%s...", excerpt(all, m[0]))
 			}
-			for what, doc := range map[string]string{"saved plan": planJSON.Output, "state (show -json)": stateJSON.Output, "state file": string(stateFile)} {
+
+			// Terraform keeps the configuration's literals in a saved plan (a
+			// token written in the configuration is the user's choice);
+			// everything the provider planned must be free of secrets.
+			planned := withoutKey(t, planJSON, "configuration")
+			for what, doc := range map[string]string{"saved plan": planned, "state (show -json)": string(stateJSON), "state file": string(stateFile)} {
 				if strings.Contains(doc, woPassword) {
 					t.Errorf("the %s contains the write-only password", what)
 				}
@@ -108,12 +132,30 @@ func TestSecretsStayOutOfLogs(t *testing.T) {
 					t.Errorf("the %s contains a credential", what)
 				}
 			}
+			if strings.Contains(string(planJSON), woPassword) {
+				t.Errorf("the saved plan contains the write-only password")
+			}
 			if strings.Contains(plan.Output, fleetPassword) {
 				t.Errorf("the plan output shows the sensitive fleet password")
 			}
 			assertStateEmpty(ctx, t, ws)
 		})
 	}
+}
+
+// withoutKey returns the JSON object doc without its top-level key.
+func withoutKey(t *testing.T, doc []byte, key string) string {
+	t.Helper()
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(doc, &m); err != nil {
+		t.Fatalf("decode %q: %v", doc, err)
+	}
+	delete(m, key)
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 func excerpt(s string, i int) string {

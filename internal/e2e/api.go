@@ -5,9 +5,11 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"time"
 )
 
 // API is a deliberately small CloudDC API client used to seed instances and
@@ -114,8 +116,32 @@ func (a *API) InstancesByState(ctx context.Context) (map[string][]string, error)
 	return out, nil
 }
 
+// observerAttempts bounds the retries of one observer request.
+const observerAttempts = 40
+
+// do sends one API request. The observer must see through the faults the
+// tests inject, so throttling (429), server errors (5xx) and connection
+// errors are retried with a short backoff: the emulator injects its 500s
+// before any side effect, so repeating even a POST is safe here.
 func (a *API) do(ctx context.Context, method, path string, in, out any) error {
 	h := http.Header{}
 	h.Set("X-Auth-Token", a.Token)
-	return doJSON(ctx, a.Client, method, a.BaseURL+"/v1/"+a.ProjectID+path, h, in, out)
+	u := a.BaseURL + "/v1/" + a.ProjectID + path
+	var err error
+	for attempt := 1; ; attempt++ {
+		err = doJSON(ctx, a.Client, method, u, h, in, out)
+		var he *HTTPError
+		retryable := err != nil && ctx.Err() == nil &&
+			(!errors.As(err, &he) || he.StatusCode == http.StatusTooManyRequests || he.StatusCode >= 500)
+		if !retryable || attempt == observerAttempts {
+			return err
+		}
+		timer := time.NewTimer(min(time.Duration(attempt)*50*time.Millisecond, time.Second))
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return err
+		case <-timer.C:
+		}
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -189,9 +190,24 @@ func (p *Process) Wait() (*Result, error) {
 	return res, nil
 }
 
+// query runs a read-only terraform command without logging (TF_LOG off) and
+// returns its stdout alone; stderr is part of the error if it fails.
+func (w *Workspace) query(ctx context.Context, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, w.Terraform, args...)
+	cmd.Dir = w.Dir
+	cmd.Env = append(slices.Clone(w.env), "TF_LOG=")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		res := &Result{Args: args, Output: stdout.String() + stderr.String()}
+		return stdout.String(), &RunError{Result: res, Err: err}
+	}
+	return stdout.String(), nil
+}
+
 // StateList returns `terraform state list`, sorted.
 func (w *Workspace) StateList(ctx context.Context) ([]string, error) {
-	res, err := w.Run(ctx, "state", "list")
+	out, err := w.query(ctx, "state", "list")
 	if err != nil {
 		var re *RunError
 		// With no state file at all terraform says so and exits 1.
@@ -200,14 +216,14 @@ func (w *Workspace) StateList(ctx context.Context) ([]string, error) {
 		}
 		return nil, err
 	}
-	var out []string
-	for _, l := range strings.Split(res.Output, "\n") {
+	var list []string
+	for _, l := range strings.Split(out, "\n") {
 		if l = strings.TrimSpace(l); l != "" {
-			out = append(out, l)
+			list = append(list, l)
 		}
 	}
-	sort.Strings(out)
-	return out, nil
+	sort.Strings(list)
+	return list, nil
 }
 
 // ShownResource is one resource of `terraform show -json`.
@@ -235,9 +251,16 @@ func (r ShownResource) StringSet(attr string) []string {
 	return out
 }
 
+// ShowJSON returns the raw `terraform show -json [args]` document (the state,
+// or a saved plan given as argument).
+func (w *Workspace) ShowJSON(ctx context.Context, args ...string) ([]byte, error) {
+	out, err := w.query(ctx, append([]string{"show", "-json", "-no-color"}, args...)...)
+	return []byte(out), err
+}
+
 // Show returns the resources of `terraform show -json`, by address.
 func (w *Workspace) Show(ctx context.Context) (map[string]ShownResource, error) {
-	res, err := w.Run(ctx, "show", "-json")
+	raw, err := w.ShowJSON(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -248,8 +271,8 @@ func (w *Workspace) Show(ctx context.Context) (map[string]ShownResource, error) 
 			} `json:"root_module"`
 		} `json:"values"`
 	}
-	if err := json.Unmarshal([]byte(res.Output), &doc); err != nil {
-		return nil, fmt.Errorf("decode terraform show -json: %w\n%s", err, res.Output)
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, fmt.Errorf("decode terraform show -json: %w\n%s", err, raw)
 	}
 	out := make(map[string]ShownResource)
 	if doc.Values != nil {
