@@ -291,3 +291,18 @@ func TestRedirectNotFollowed(t *testing.T) {
 		t.Error("the token was sent to the redirect target")
 	}
 }
+
+func TestUndecodableAnswer(t *testing.T) {
+	rec := &recorder{replies: []reply{{status: 200, body: `<html>not json</html>`, header: map[string]string{"X-Request-Id": "r-9"}}}}
+	c, _ := newTestClient(t, rec)
+	_, err := c.ListServers(t.Context(), nil)
+	if err == nil || !strings.Contains(err.Error(), "CloudDC ListServers: decode 200 answer (request id r-9)") {
+		t.Errorf("error %v", err)
+	}
+	if len(rec.requests()) != 1 {
+		t.Error("an undecodable 2xx answer must not be retried")
+	}
+	if c.ProjectID() != testProject {
+		t.Errorf("ProjectID() = %q", c.ProjectID())
+	}
+}

@@ -1,8 +1,11 @@
 package emulator_test
 
 import (
+	"io"
+	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -111,4 +114,40 @@ func TestIssuedTokenSurvivesRestart(t *testing.T) {
 	if status, _, data := b.doWith("GET", b.path("/instances"), nil, map[string]string{"X-Auth-Token": tok}); status != http.StatusOK {
 		t.Fatalf("issued token after restart: %d %s", status, data)
 	}
+}
+
+// TestRequestLogsCarryNoSecrets checks that the structured request log
+// names each request but never a token, signature or password.
+func TestRequestLogsCarryNoSecrets(t *testing.T) {
+	var buf strings.Builder
+	var mu sync.Mutex
+	logger := slog.New(slog.NewJSONHandler(lockedWriter{&mu, &buf}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	a := newAPI(t, emulator.Config{Token: "secret-static-token", Logger: logger})
+	a.create("logged")
+	a.doWith("POST", a.srv.URL+"/v3/auth/tokens", tokenBody("alice", "alice-password", ""), nil)
+	a.doWith("GET", a.path("/instances"), nil, map[string]string{"Authorization": "SDK-HMAC-SHA256 Access=AK, SignedHeaders=x-sdk-date, Signature=deadbeefsignature"})
+	mu.Lock()
+	out := buf.String()
+	mu.Unlock()
+	for _, want := range []string{`"operation":"CreateInstance"`, `"status":202`, `"operation":"KeystoneCreateToken"`, `"request_id":"`} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("log lacks %s:\n%s", want, out)
+		}
+	}
+	for _, secret := range []string{"secret-static-token", testPassword, "alice-password", "deadbeefsignature", "emu1."} {
+		if strings.Contains(out, secret) {
+			t.Fatalf("log contains the secret %q:\n%s", secret, out)
+		}
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

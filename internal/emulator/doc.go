@@ -135,6 +135,7 @@
 // With Config.StateFile the state lives in a bbolt file; each write is
 // committed (with fsync) before its response is sent, so an acknowledged
 // write survives kill -9, and pending transitions resume by wall clock
-// after a restart. Without a state file everything is in memory. A single
-// read/write lock guards the state; reads (status, lists) share it.
+// after a restart. Without a state file everything is in memory. Writes
+// are serialised and become visible only once stored; reads (status,
+// lists) share a read lock and never wait for a write's fsync.
 package emulator

@@ -129,8 +129,8 @@ func (e *Emulator) createInstance(c *call) (result, *apiError) {
 		}
 	}
 
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.wmu.Lock()
+	defer e.wmu.Unlock()
 	now := c.now
 	var srv serverRecord
 	if serverID != "" {
@@ -222,8 +222,8 @@ func (e *Emulator) runInstances(c *call) (result, *apiError) {
 		return result{}, apiErr
 	}
 
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.wmu.Lock()
+	defer e.wmu.Unlock()
 	now := c.now
 	var candidates, notReady []string
 	if len(named) > 0 {
@@ -406,7 +406,7 @@ func (e *Emulator) showInstanceStatus(c *call) (result, *apiError) {
 }
 
 // lookupAll returns the instances ids at now, or 404 naming every unknown one.
-// The caller holds e.mu.
+// The caller holds e.wmu or e.mu.
 func (e *Emulator) lookupAll(ids []string, now time.Time) ([]instanceRecord, *apiError) {
 	recs := make([]instanceRecord, 0, len(ids))
 	var unknown []string
@@ -437,8 +437,8 @@ func (e *Emulator) deleteInstances(c *call) (result, *apiError) {
 	if err := checkIDSet("instance_id_set", req.InstanceIDSet, maxBatchIDs); err != nil {
 		return result{}, err
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.wmu.Lock()
+	defer e.wmu.Unlock()
 	recs, apiErr := e.lookupAll(req.InstanceIDSet, c.now)
 	if apiErr != nil {
 		return result{}, apiErr
@@ -463,8 +463,8 @@ func (e *Emulator) deleteInstance(c *call) (result, *apiError) {
 	if apiErr != nil {
 		return result{}, apiErr
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.wmu.Lock()
+	defer e.wmu.Unlock()
 	r, ok := e.st.instance(id, c.now, e.cfg.TerminatedTTL)
 	if !ok {
 		return result{}, errInstancesNotFound([]string{id})
@@ -516,8 +516,8 @@ func (e *Emulator) reinstallOS(c *call) (result, *apiError) {
 	if err := checkIDSet("instance_id_set", req.InstanceIDSet, maxBatchIDs); err != nil {
 		return result{}, err
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.wmu.Lock()
+	defer e.wmu.Unlock()
 	recs, apiErr := e.lookupAll(req.InstanceIDSet, c.now)
 	if apiErr != nil {
 		return result{}, apiErr
@@ -554,8 +554,8 @@ func (e *Emulator) changeInstancePassword(c *call) (result, *apiError) {
 	if err := checkIDSet("instance_id_set", req.InstanceIDSet, maxBatchIDs); err != nil {
 		return result{}, err
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.wmu.Lock()
+	defer e.wmu.Unlock()
 	recs, apiErr := e.lookupAll(req.InstanceIDSet, c.now)
 	if apiErr != nil {
 		return result{}, apiErr
@@ -612,8 +612,8 @@ func (e *Emulator) modifyInstanceIP(c *call) (result, *apiError) {
 		}
 		nics = append(nics, NetworkInterface{SubnetID: *n.SubnetID, IPv4Address: ip})
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.wmu.Lock()
+	defer e.wmu.Unlock()
 	r, ok := e.st.instance(id, c.now, e.cfg.TerminatedTTL)
 	if !ok {
 		return result{}, errInstancesNotFound([]string{id})
