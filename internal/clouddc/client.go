@@ -255,8 +255,13 @@ func (c *Client) do(ctx context.Context, op operation, out any) error {
 			apiErr.Attempts = attempt
 			lastErr = apiErr
 		}
-		if ctx.Err() != nil {
-			return lastErr
+		if err := ctx.Err(); err != nil {
+			if errors.Is(lastErr, err) {
+				return lastErr
+			}
+			// The answer came as the context ended: callers test for
+			// cancellation and deadlines with errors.Is, so say both.
+			return fmt.Errorf("CloudDC %s: %w (last error: %w)", op.name, err, lastErr)
 		}
 		retry, why := shouldRetry(op.safety, res)
 		if !retry || attempt > c.maxRetries {

@@ -333,3 +333,18 @@ func TestTransportErrorNamesAttempts(t *testing.T) {
 		t.Errorf("%d requests, want 3", n)
 	}
 }
+
+// TestContextEndsDuringRequest checks that an error answer that arrives as
+// the context ends still reports the context's end.
+func TestContextEndsDuringRequest(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	h := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		cancel()
+		w.WriteHeader(http.StatusServiceUnavailable)
+	})
+	c, _ := newTestClient(t, h)
+	_, err := c.ListInstances(ctx, nil)
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("error %v, want context.Canceled", err)
+	}
+}

@@ -53,7 +53,7 @@ var (
 type boltStore struct{ db *bolt.DB }
 
 func openBoltStore(path string) (*boltStore, error) {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
 	if err != nil {
 		if errors.Is(err, bolterrors.ErrTimeout) {
 			return nil, fmt.Errorf("open state file %s: it is locked by another process (is another emulator using it?)", path)

@@ -193,5 +193,8 @@ func (p *clouddcProvider) DataSources(_ context.Context) []func() datasource.Dat
 }
 
 func (p *clouddcProvider) Actions(_ context.Context) []func() action.Action {
-	return []func() action.Action{}
+	return []func() action.Action{
+		NewBatchDeleteInstancesAction,
+		NewServerPowerAction,
+	}
 }
