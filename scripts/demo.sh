@@ -95,7 +95,25 @@ export TF_VAR_fleet_size="$fleet_size"
 export CLOUDDC_ENDPOINT="$endpoint" CLOUDDC_PROJECT_ID="$project_id" CLOUDDC_AUTH_TOKEN="$token"
 cd "$tmp/work"
 
-tf() { terraform "$@" -no-color -input=false; }
+# tf runs a terraform command with its full output in $tmp/terraform.log and shows only the progress
+# lines (resources being created or destroyed, the plan summary, warnings and errors): the plan of a
+# 120-instance fleet is long. The whole log is printed if the command fails.
+tf() {
+	# Ctrl-C reaches the emulator too; terraform may still finish its step gracefully, so stop here.
+	kill -0 "$emulator_pid" 2>/dev/null || die "the emulator is no longer running (interrupted?)"
+	printf '\n$ terraform %s\n' "$*" >>"$tmp/terraform.log"
+	local rc
+	set +o errexit
+	terraform "$@" -no-color -input=false 2>&1 | tee -a "$tmp/terraform.log" |
+		awk '/^(clouddc_[a-z_.]+(\[[0-9]+\])?: |Plan: |Apply complete|Destroy complete|Error: |Warning: )/ { print "    " $0; fflush() }'
+	rc=${PIPESTATUS[0]}
+	set -o errexit
+	if ((rc != 0)); then
+		printf '\n--- terraform %s failed (exit %d); its full output: ---\n' "$1" "$rc" >&2
+		sed -n '/^\$ terraform '"$1"'/,$p' "$tmp/terraform.log" >&2
+	fi
+	return "$rc"
+}
 
 step "terraform apply: a fleet of $fleet_size instances and batch-delete resources in chunks of at most 50 [$(elapsed)]"
 t0=$SECONDS
@@ -103,7 +121,7 @@ tf apply -auto-approve || die "terraform apply failed"
 echo "    apply took $((SECONDS - t0))s"
 
 step "terraform output [$(elapsed)]"
-tf output || die "terraform output failed"
+terraform output -no-color || die "terraform output failed"
 
 step "terraform destroy: batch-delete every chunk and wait until each instance is terminated [$(elapsed)]"
 t0=$SECONDS
@@ -113,6 +131,7 @@ echo "    destroy took $((SECONDS - t0))s"
 remaining=$(terraform state list 2>/dev/null | wc -l)
 ((remaining == 0)) || die "the state still lists $remaining resources after destroy"
 
+kill -0 "$emulator_pid" 2>/dev/null || die "the emulator is no longer running (interrupted?)"
 step "what the emulator saw (GET $endpoint/_emulator/stats) [$(elapsed)]"
 stats_url="$endpoint/_emulator/stats"
 if command -v python3 >/dev/null 2>&1; then
