@@ -250,15 +250,19 @@ func (e *Engine) finishDelete(ctx context.Context, ids []string, outcomes map[st
 				err = errors.New("no result for this instance")
 			}
 			unfinished[id] = InstanceResult{ID: id, Err: err}
-			cause = err
 		case o.gone:
 		case o.err != nil:
 			unfinished[id] = InstanceResult{ID: id, State: o.state, Error: o.status, Err: o.err}
-			if cause == nil || isContextErr(o.err) {
-				cause = o.err
-			}
 		case opts.Wait:
 			wait = append(wait, id)
+		}
+	}
+
+	e.fillUnknownStates(ctx, unfinished)
+	// The cause is the first request error, a context error before others.
+	for _, id := range ids {
+		if r, ok := unfinished[id]; ok && r.Err != nil && (cause == nil || isContextErr(r.Err) && !isContextErr(cause)) {
+			cause = r.Err
 		}
 	}
 
@@ -317,6 +321,36 @@ func (e *Engine) finishDelete(ctx context.Context, ids []string, outcomes map[st
 		}
 	}
 	return derr
+}
+
+// fillUnknownStates looks up the instances whose delete request failed, so
+// that the error shows their state, and drops those that turn out to be
+// gone. It does nothing once ctx has ended.
+func (e *Engine) fillUnknownStates(ctx context.Context, unfinished map[string]InstanceResult) {
+	var ids []string
+	for id, r := range unfinished {
+		if r.State == "" && !isContextErr(r.Err) {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 || ctx.Err() != nil {
+		return
+	}
+	slices.Sort(ids)
+	obs, err := e.lookup(ctx, ids)
+	if err != nil {
+		return // the error already says what failed
+	}
+	for _, id := range ids {
+		o := obs[id]
+		if o.Gone || IsTerminalState(o.Instance.State) {
+			delete(unfinished, id)
+			continue
+		}
+		r := unfinished[id]
+		r.State, r.OperationState, r.Error = o.Instance.State, o.Instance.OperationState, o.Instance.Error
+		unfinished[id] = r
+	}
 }
 
 // intersect returns the elements of a that are in b, without duplicates.

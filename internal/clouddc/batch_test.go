@@ -296,6 +296,10 @@ func TestDeleteChunkAttributesErrors(t *testing.T) {
 	if !errors.As(err, &ae) || ae.Code != CodeInvalidParameter {
 		t.Errorf("the API error must be reachable with errors.As, got %v", err)
 	}
+	msg := err.Error()
+	if !strings.Contains(msg, bad+" (state: running)") || strings.Count(msg, "invalid or unsupported value") != 1 {
+		t.Errorf("the message must show the bad instance's looked-up state and the API error once:\n%s", msg)
+	}
 	assertAllGone(t, f, without(ids, []string{bad}))
 	// 1 merged call + 5 singles.
 	if n := f.count("DeleteInstances"); n != 6 {

@@ -28,6 +28,9 @@ const (
 	DefaultUserAgent      = "terraform-provider-clouddc/dev"
 )
 
+// NoRetries as Config.MaxRetries sends every request once.
+const NoRetries = -1
+
 // maxResponseBytes bounds how much of a response body is read.
 const maxResponseBytes = 32 << 20
 
@@ -45,7 +48,8 @@ type Config struct {
 	// AK/SK credentials (sent as X-Security-Token).
 	AccessKey, SecretKey, SecurityToken string
 	// MaxRetries is how many times a failed request is repeated after the
-	// first attempt: 0 means DefaultMaxRetries, a negative value disables retries.
+	// first attempt: 0 means DefaultMaxRetries, NoRetries (any negative
+	// value) disables retries.
 	MaxRetries int
 	// RequestsPerSecond limits the requests this client sends, shared by all
 	// calls on it (retries included); 0 means unlimited.
@@ -187,7 +191,13 @@ func newHTTPClient(insecure bool) *http.Client {
 		}
 		transport.TLSClientConfig.InsecureSkipVerify = true //nolint:gosec // Opt-in by the user (insecure = true).
 	}
-	return &http.Client{Transport: transport}
+	return &http.Client{
+		Transport: transport,
+		// The API never redirects. Following one would re-send the request
+		// (and a custom X-Auth-Token header, which net/http does not strip)
+		// to wherever the answer points, so a redirect is an error answer.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
 }
 
 // ProjectID returns the project the client is scoped to.
@@ -218,6 +228,11 @@ func (c *Client) do(ctx context.Context, op operation, out any) error {
 	for attempt := 1; ; attempt++ {
 		if c.limiter != nil {
 			if err := c.limiter.Wait(ctx); err != nil {
+				if ctx.Err() == nil {
+					// The limiter refuses up front when the wait would
+					// outlast the deadline; report it as the deadline.
+					err = fmt.Errorf("%w before the next request slot (%v)", context.DeadlineExceeded, err)
+				}
 				return fmt.Errorf("CloudDC %s: waiting for the client-side rate limit: %w", op.name, err)
 			}
 		}
@@ -234,14 +249,19 @@ func (c *Client) do(ctx context.Context, op operation, out any) error {
 
 		var lastErr error
 		if res.err != nil {
-			lastErr = fmt.Errorf("CloudDC %s: %s %s: %w", op.name, op.method, res.path, res.err)
+			lastErr = fmt.Errorf("CloudDC %s: %s %s%s: %w", op.name, op.method, res.path, attemptsNote(attempt), res.err)
 		} else {
 			apiErr := parseAPIError(op.name, res.status, res.header, res.body)
 			apiErr.Attempts = attempt
 			lastErr = apiErr
 		}
-		if ctx.Err() != nil {
-			return lastErr
+		if err := ctx.Err(); err != nil {
+			if errors.Is(lastErr, err) {
+				return lastErr
+			}
+			// The answer came as the context ended: callers test for
+			// cancellation and deadlines with errors.Is, so say both.
+			return fmt.Errorf("CloudDC %s: %w (last error: %w)", op.name, err, lastErr)
 		}
 		retry, why := shouldRetry(op.safety, res)
 		if !retry || attempt > c.maxRetries {
@@ -322,6 +342,14 @@ func (c *Client) send(ctx context.Context, op operation, body []byte, attempt in
 	}
 	logAttempt(ctx, op, res, attempt, time.Since(start))
 	return res
+}
+
+// attemptsNote says how many attempts were made, when more than one.
+func attemptsNote(attempts int) string {
+	if attempts <= 1 {
+		return ""
+	}
+	return fmt.Sprintf(" (after %d attempts)", attempts)
 }
 
 // pathUnescaped returns the decoded form of an escaped path.

@@ -2,6 +2,7 @@ package clouddc
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"log"
 	"net/http"
@@ -260,5 +261,48 @@ func TestRegions(t *testing.T) {
 	regions[0] = "mutated"
 	if KnownRegions()[0] == "mutated" {
 		t.Error("KnownRegions must return a copy")
+	}
+}
+
+func TestRedirectNotFollowed(t *testing.T) {
+	var leaked sync.Mutex
+	var leakedToken string
+	other := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		leaked.Lock()
+		leakedToken = r.Header.Get("X-Auth-Token")
+		leaked.Unlock()
+	}))
+	t.Cleanup(other.Close)
+	rec := &recorder{replies: []reply{{status: http.StatusFound, header: map[string]string{"Location": other.URL + "/steal"}}}}
+	srv := httptest.NewServer(rec)
+	t.Cleanup(srv.Close)
+	c, err := NewClient(Config{Endpoint: srv.URL, ProjectID: testProject, AuthToken: testToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.ShowInstanceStatus(t.Context(), "i")
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusFound {
+		t.Errorf("a redirect must be an error answer, got %v", err)
+	}
+	leaked.Lock()
+	defer leaked.Unlock()
+	if leakedToken != "" {
+		t.Error("the token was sent to the redirect target")
+	}
+}
+
+func TestUndecodableAnswer(t *testing.T) {
+	rec := &recorder{replies: []reply{{status: 200, body: `<html>not json</html>`, header: map[string]string{"X-Request-Id": "r-9"}}}}
+	c, _ := newTestClient(t, rec)
+	_, err := c.ListServers(t.Context(), nil)
+	if err == nil || !strings.Contains(err.Error(), "CloudDC ListServers: decode 200 answer (request id r-9)") {
+		t.Errorf("error %v", err)
+	}
+	if len(rec.requests()) != 1 {
+		t.Error("an undecodable 2xx answer must not be retried")
+	}
+	if c.ProjectID() != testProject {
+		t.Errorf("ProjectID() = %q", c.ProjectID())
 	}
 }

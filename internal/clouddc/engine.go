@@ -119,8 +119,9 @@ type InstanceResult struct {
 // exists reports whether the instance may still exist.
 func (r InstanceResult) exists() bool { return !r.Gone && !IsTerminalState(r.State) }
 
-// describe renders "id (state: error: msg)" for error messages.
-func (r InstanceResult) describe() string {
+// describe renders "id (state: error: msg)" for error messages; the request
+// error is left out when it is shared (already said once as the cause).
+func (r InstanceResult) describe(shared error) string {
 	var b strings.Builder
 	b.WriteString(r.ID)
 	b.WriteString(" (")
@@ -140,7 +141,7 @@ func (r InstanceResult) describe() string {
 			fmt.Fprintf(&b, " [%s]", r.Error.ErrorCode)
 		}
 	}
-	if r.Err != nil {
+	if r.Err != nil && r.Err != shared { //nolint:errorlint // identity: the very error already printed as the cause
 		b.WriteString("; request failed: ")
 		b.WriteString(r.Err.Error())
 	}
@@ -221,7 +222,7 @@ func (e *DeleteError) Error() string {
 	failed, pending := false, false
 	for _, r := range e.Unfinished {
 		b.WriteString("\n  - ")
-		b.WriteString(r.describe())
+		b.WriteString(r.describe(e.Cause))
 		switch {
 		case IsFailedState(r.State):
 			failed = true

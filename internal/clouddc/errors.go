@@ -173,6 +173,13 @@ func IsThrottled(err error) bool {
 	return e.StatusCode == http.StatusTooManyRequests || e.Code == CodeTooManyRequests
 }
 
+// HasCode reports whether err is an API answer with the given error_code,
+// e.g. HasCode(err, CodeInstanceWrongState).
+func HasCode(err error, code string) bool {
+	var e *APIError
+	return errors.As(err, &e) && e.Code == code
+}
+
 // NotFoundIDs returns the IDs that a not-found error names, as in
 // "Instances not found: [id1, id2]" or "Physical servers ID not found: [id]".
 // It returns nil when err is not a not-found error or names no IDs.

@@ -157,6 +157,9 @@ func TestErrorHelpers(t *testing.T) {
 			if got := IsThrottled(tt.err); got != tt.throttled {
 				t.Errorf("IsThrottled = %v, want %v", got, tt.throttled)
 			}
+			if got := HasCode(tt.err, CodeInstanceNotFound); got != (tt.name == "404" || tt.name == "wrapped 404") {
+				t.Errorf("HasCode(iMetal.0200) = %v", got)
+			}
 			if got := NotFoundIDs(tt.err); !reflect.DeepEqual(got, tt.ids) {
 				t.Errorf("NotFoundIDs = %q, want %q", got, tt.ids)
 			}

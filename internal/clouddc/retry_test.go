@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -300,5 +301,50 @@ func TestParseRetryAfter(t *testing.T) {
 		if got := parseRetryAfter(tt.in, now); got != tt.want {
 			t.Errorf("parseRetryAfter(%q) = %v, want %v", tt.in, got, tt.want)
 		}
+	}
+}
+
+func TestRateLimitWaitBeyondDeadline(t *testing.T) {
+	rec := &recorder{replies: []reply{{status: 200, body: `{"state":"running"}`}}}
+	c, _ := newTestClient(t, rec, func(cfg *Config) { cfg.RequestsPerSecond = 0.5 })
+	if _, err := c.ShowInstanceStatus(t.Context(), "i"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := c.ShowInstanceStatus(ctx, "i")
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("error %v, want one that is context.DeadlineExceeded", err)
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("took %v; the next slot is 2s away, so it should give up at once", took)
+	}
+}
+
+func TestTransportErrorNamesAttempts(t *testing.T) {
+	h := &resetHandler{failures: 100}
+	c, _ := newTestClient(t, h, func(cfg *Config) { cfg.MaxRetries = 2 })
+	_, err := c.ListInstances(t.Context(), nil)
+	if err == nil || !strings.Contains(err.Error(), "after 3 attempts") || !strings.Contains(err.Error(), "CloudDC ListInstances: GET /v1/") {
+		t.Errorf("error %v", err)
+	}
+	if n := h.calls.Load(); n != 3 {
+		t.Errorf("%d requests, want 3", n)
+	}
+}
+
+// TestContextEndsDuringRequest checks that an error answer that arrives as
+// the context ends still reports the context's end.
+func TestContextEndsDuringRequest(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	h := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		cancel()
+		w.WriteHeader(http.StatusServiceUnavailable)
+	})
+	c, _ := newTestClient(t, h)
+	_, err := c.ListInstances(ctx, nil)
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("error %v, want context.Canceled", err)
 	}
 }

@@ -13,21 +13,23 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 )
 
-// Poll schedule: the first poll comes PollInitial after a wait starts; each
-// further interval grows by pollGrowth, with ±20% jitter so that many waiters
-// do not poll in lockstep, and never beyond PollMax, so that the moment the
-// last instance finishes is noticed within PollMax.
+// Poll schedule: the first poll comes PollInitial after a wait starts; then
+// the interval is pollAgeFraction of the time waited so far, at least
+// PollInitial and at most PollMax, with ±20% jitter so that many waiters do
+// not poll in lockstep. Backing off in proportion to the age bounds the
+// oversleep: the end of a deletion that took T is noticed within about
+// 0.3·T (and within PollMax), while a long wait costs few calls.
 const (
-	pollGrowth = 1.5
-	pollJitter = 0.2
+	pollAgeFraction = 0.3
+	pollJitter      = 0.2
 	// maxPollErrors is how many poll rounds in a row may fail (after the
 	// client's own retries) before a wait gives up.
 	maxPollErrors = 5
 )
 
-// nextInterval returns the interval after cur.
-func (e *Engine) nextInterval(cur time.Duration) time.Duration {
-	return min(time.Duration(float64(cur)*pollGrowth), e.opts.PollMax)
+// intervalFor returns the poll interval for a wait that started age ago.
+func (e *Engine) intervalFor(age time.Duration) time.Duration {
+	return min(max(time.Duration(float64(age)*pollAgeFraction), e.opts.PollInitial), e.opts.PollMax)
 }
 
 // jittered returns d ±20%, but never more than PollMax.
@@ -120,11 +122,11 @@ func newPoller(e *Engine) *poller {
 
 // watch is one wait's registration with the poller.
 type watch struct {
-	p        *poller
-	ids      map[string]struct{}
-	ch       chan pollUpdate // holds the latest undelivered round
-	interval time.Duration
-	due      time.Time
+	p       *poller
+	ids     map[string]struct{}
+	ch      chan pollUpdate // holds the latest undelivered round
+	started time.Time
+	due     time.Time
 }
 
 // watch registers ids; the first round comes about PollInitial later.
@@ -135,8 +137,8 @@ func (p *poller) watch(ctx context.Context, ids []string) *watch {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	w.interval = p.e.opts.PollInitial
-	w.due = time.Now().Add(p.e.jittered(w.interval))
+	w.started = time.Now()
+	w.due = w.started.Add(p.e.opts.PollInitial)
 	p.watches[w] = struct{}{}
 	if p.ctx == nil || p.ctx.Err() != nil {
 		// Keep the values (logger) of a caller, not its cancellation.
@@ -211,7 +213,9 @@ func (p *poller) run() {
 		ctx := p.ctx
 		p.mu.Unlock()
 
-		if d := time.Until(wake); d > 0 {
+		// One jitter for the round, not one per watch: every round serves
+		// every watch, so per-watch jitter would only add rounds.
+		if d := p.e.jittered(time.Until(wake)); d > 0 {
 			t := time.NewTimer(d)
 			select {
 			case <-t.C:
@@ -280,8 +284,7 @@ func (p *poller) round(ctx context.Context) {
 				u.obs[id] = o
 			}
 		}
-		w.interval = p.e.nextInterval(w.interval)
-		w.due = now.Add(p.e.jittered(w.interval))
+		w.due = now.Add(p.e.intervalFor(now.Sub(w.started)))
 		select { // keep only the latest round
 		case <-w.ch:
 		default:
@@ -383,11 +386,11 @@ func (e *WaitError) Error() string {
 	b.WriteString(":")
 	for _, r := range e.Failed {
 		b.WriteString("\n  - ")
-		b.WriteString(r.describe())
+		b.WriteString(r.describe(e.Cause))
 	}
 	for _, r := range e.Pending {
 		b.WriteString("\n  - ")
-		b.WriteString(r.describe())
+		b.WriteString(r.describe(e.Cause))
 		b.WriteString(", still in progress")
 	}
 	if e.Cause != nil && !isContextErr(e.Cause) {

@@ -11,14 +11,15 @@ import (
 
 func TestPollSchedule(t *testing.T) {
 	e := NewEngine(newFakeAPI(), EngineOptions{PollInitial: 100 * time.Millisecond, PollMax: time.Second})
-	d := e.opts.PollInitial
-	var seq []time.Duration
-	for range 10 {
-		seq = append(seq, d)
-		d = e.nextInterval(d)
-	}
-	if seq[1] != 150*time.Millisecond || seq[9] != time.Second {
-		t.Errorf("intervals %v: want growth ×1.5 from 100ms, capped at 1s", seq)
+	for _, c := range []struct{ age, want time.Duration }{
+		{0, 100 * time.Millisecond},               // at least PollInitial
+		{time.Second, 300 * time.Millisecond},     // 0.3 × the time waited
+		{3 * time.Second, 900 * time.Millisecond}, // a 3s deletion is noticed within 0.9s
+		{time.Minute, time.Second},                // capped at PollMax
+	} {
+		if got := e.intervalFor(c.age); got != c.want {
+			t.Errorf("intervalFor(%v) = %v, want %v", c.age, got, c.want)
+		}
 	}
 	for range 1000 {
 		j := e.jittered(500 * time.Millisecond)

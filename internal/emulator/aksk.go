@@ -48,7 +48,7 @@ type authorization struct {
 func parseAuthorization(v string) (authorization, error) {
 	rest, ok := strings.CutPrefix(v, signAlgorithm+" ")
 	if !ok {
-		return authorization{}, errors.New("Authorization header does not use " + signAlgorithm)
+		return authorization{}, errors.New("the Authorization header does not use " + signAlgorithm)
 	}
 	var a authorization
 	for part := range strings.SplitSeq(rest, ",") {
@@ -66,7 +66,7 @@ func parseAuthorization(v string) (authorization, error) {
 		}
 	}
 	if a.access == "" || len(a.signedHeaders) == 0 || a.signature == "" {
-		return authorization{}, errors.New("Authorization header lacks Access, SignedHeaders or Signature")
+		return authorization{}, errors.New("the Authorization header lacks Access, SignedHeaders or Signature")
 	}
 	for _, h := range a.signedHeaders {
 		if h == "" || h != strings.ToLower(h) {

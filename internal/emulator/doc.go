@@ -74,6 +74,8 @@
 //     says running, the SDK diagram stopped); the instance goes pending
 //     (reinstall-processing) and is running (reinstall-succeed) after
 //     CreateDuration, the newest generation's way of showing a reinstall.
+//     Reinstalling a stopped instance powers its server on, as does
+//     creating an instance on a server that was left powered off.
 //   - ModifyInstanceIp needs a running instance; it goes pending
 //     (modify-ip-processing) and is running (modify-ip-succeed) after
 //     CreateDuration. The newest state set has no modifyIping, so the
@@ -135,6 +137,7 @@
 // With Config.StateFile the state lives in a bbolt file; each write is
 // committed (with fsync) before its response is sent, so an acknowledged
 // write survives kill -9, and pending transitions resume by wall clock
-// after a restart. Without a state file everything is in memory. A single
-// read/write lock guards the state; reads (status, lists) share it.
+// after a restart. Without a state file everything is in memory. Writes
+// are serialised and become visible only once stored; reads (status,
+// lists) share a read lock and never wait for a write's fsync.
 package emulator

@@ -92,7 +92,12 @@ type Emulator struct {
 	chaos    *chaos
 	stats    *stats
 
-	mu    sync.RWMutex // guards st; writers hold it across the store write
+	// wmu serialises writers: a write operation holds it from its first
+	// read to the end of its commit, so it may read st without mu. mu
+	// guards st against readers and is held only to apply a commit, so
+	// reads never wait for the state file's fsync.
+	wmu   sync.Mutex
+	mu    sync.RWMutex
 	st    *state
 	store store
 
@@ -235,8 +240,8 @@ func (e *Emulator) Close() error {
 	e.closeOnce.Do(func() {
 		close(e.stopJanitor)
 		<-e.janitorDone
-		e.mu.Lock()
-		defer e.mu.Unlock()
+		e.wmu.Lock()
+		defer e.wmu.Unlock()
 		e.closeErr = e.store.close()
 	})
 	return e.closeErr
@@ -256,23 +261,27 @@ func (e *Emulator) Reset() {
 }
 
 func (e *Emulator) reset() error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.wmu.Lock()
+	defer e.wmu.Unlock()
 	servers := seedServers(e.cfg.Servers, e.seed)
 	if err := e.store.replace(servers); err != nil {
 		return err
 	}
-	e.st = newState()
+	st := newState()
 	for _, s := range servers {
-		e.st.putServer(s)
+		st.putServer(s)
 	}
+	e.mu.Lock()
+	e.st = st
+	e.mu.Unlock()
 	e.chaos.reseed(e.seed)
 	e.chaos.set(faultSettings{FaultRate: e.cfg.FaultRate, RateLimit: e.cfg.RateLimit, DeleteFailureRate: e.cfg.DeleteFailureRate})
 	e.stats.reset()
 	return nil
 }
 
-// commit stores c and then applies it to memory. The caller holds e.mu.
+// commit stores c and then applies it to memory, so nothing is visible
+// before it is durable. The caller holds e.wmu.
 func (e *Emulator) commit(c *changes) *apiError {
 	if c.empty() {
 		return nil
@@ -281,7 +290,9 @@ func (e *Emulator) commit(c *changes) *apiError {
 		e.log.Error("state file write failed", "error", err)
 		return errInternal("the emulator could not write its state file")
 	}
+	e.mu.Lock()
 	e.st.apply(c)
+	e.mu.Unlock()
 	return nil
 }
 
@@ -304,8 +315,8 @@ func (e *Emulator) janitor() {
 }
 
 func (e *Emulator) purgeExpired() {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.wmu.Lock()
+	defer e.wmu.Unlock()
 	ids := e.st.expiredInstances(e.now(), e.cfg.TerminatedTTL)
 	if len(ids) == 0 {
 		return

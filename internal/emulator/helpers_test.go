@@ -3,6 +3,7 @@ package emulator_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -38,6 +39,15 @@ func (a *api) do(method, path string, body any) (int, http.Header, []byte) {
 
 func (a *api) doWith(method, path string, body any, headers map[string]string) (int, http.Header, []byte) {
 	a.t.Helper()
+	status, hdr, data, err := a.send(method, path, body, headers)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return status, hdr, data
+}
+
+// send is doWith without failing the test: it is safe in any goroutine.
+func (a *api) send(method, path string, body any, headers map[string]string) (int, http.Header, []byte, error) {
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -48,7 +58,7 @@ func (a *api) doWith(method, path string, body any, headers map[string]string) (
 	default:
 		data, err := json.Marshal(b)
 		if err != nil {
-			a.t.Fatal(err)
+			return 0, nil, nil, err
 		}
 		rd = bytes.NewReader(data)
 	}
@@ -58,7 +68,7 @@ func (a *api) doWith(method, path string, body any, headers map[string]string) (
 	}
 	req, err := http.NewRequestWithContext(a.t.Context(), method, url, rd)
 	if err != nil {
-		a.t.Fatal(err)
+		return 0, nil, nil, err
 	}
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json;charset=UTF-8")
@@ -68,14 +78,14 @@ func (a *api) doWith(method, path string, body any, headers map[string]string) (
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		a.t.Fatal(err)
+		return 0, nil, nil, err
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
-		a.t.Fatal(err)
+		return 0, nil, nil, err
 	}
-	return resp.StatusCode, resp.Header, data
+	return resp.StatusCode, resp.Header, data, nil
 }
 
 // mustDo is do that fails the test unless the status is want; it decodes
@@ -158,20 +168,45 @@ func (a *api) status(id string) status {
 // waitState polls until the instance is in state, failing after 5s.
 func (a *api) waitState(id, state string) status {
 	a.t.Helper()
+	s, err := a.pollState(id, state)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return s
+}
+
+// pollState polls until the instance is in state; it is safe to call from
+// any goroutine.
+func (a *api) pollState(id, state string) (status, error) {
 	deadline := time.Now().Add(5 * time.Second)
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
+	url := a.path("/instances/" + id + "/status")
 	for {
-		s := a.status(id)
+		req, err := http.NewRequestWithContext(a.t.Context(), "GET", url, nil)
+		if err != nil {
+			return status{}, err
+		}
+		req.Header.Set("X-Auth-Token", a.srv.Config.Token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return status{}, err
+		}
+		var s status
+		err = json.NewDecoder(resp.Body).Decode(&s)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK {
+			return status{}, fmt.Errorf("status of %s: %d %v", id, resp.StatusCode, err)
+		}
 		if s.State == state {
-			return s
+			return s, nil
 		}
 		if time.Now().After(deadline) {
-			a.t.Fatalf("instance %s: state %q after 5s, want %q", id, s.State, state)
+			return s, fmt.Errorf("instance %s: state %q after 5s, want %q", id, s.State, state)
 		}
 		select {
 		case <-a.t.Context().Done():
-			a.t.Fatal(a.t.Context().Err())
+			return s, a.t.Context().Err()
 		case <-tick.C:
 		}
 	}

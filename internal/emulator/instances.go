@@ -129,8 +129,8 @@ func (e *Emulator) createInstance(c *call) (result, *apiError) {
 		}
 	}
 
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.wmu.Lock()
+	defer e.wmu.Unlock()
 	now := c.now
 	var srv serverRecord
 	if serverID != "" {
@@ -154,6 +154,7 @@ func (e *Emulator) createInstance(c *call) (result, *apiError) {
 		return result{}, apiErr
 	}
 	rec := provision(spec.record(id, spec.name, srv.ID), now, e.timings)
+	srv = poweredOn(srv, now, e.timings.create)
 	srv.ManageState, srv.InstanceID = manageInUse, id
 	if err := e.commit(&changes{instances: []instanceRecord{rec}, servers: []serverRecord{srv}}); err != nil {
 		return result{}, err
@@ -222,8 +223,8 @@ func (e *Emulator) runInstances(c *call) (result, *apiError) {
 		return result{}, apiErr
 	}
 
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.wmu.Lock()
+	defer e.wmu.Unlock()
 	now := c.now
 	var candidates, notReady []string
 	if len(named) > 0 {
@@ -263,6 +264,7 @@ func (e *Emulator) runInstances(c *call) (result, *apiError) {
 		}
 		srv, _ := e.st.server(candidates[i], now)
 		ch.instances = append(ch.instances, provision(spec.record(id, name, srv.ID), now, e.timings))
+		srv = poweredOn(srv, now, e.timings.create)
 		srv.ManageState, srv.InstanceID = manageInUse, id
 		ch.servers = append(ch.servers, srv)
 		resp.Instances = append(resp.Instances, idItem{ID: id})
@@ -406,7 +408,7 @@ func (e *Emulator) showInstanceStatus(c *call) (result, *apiError) {
 }
 
 // lookupAll returns the instances ids at now, or 404 naming every unknown one.
-// The caller holds e.mu.
+// The caller holds e.wmu or e.mu.
 func (e *Emulator) lookupAll(ids []string, now time.Time) ([]instanceRecord, *apiError) {
 	recs := make([]instanceRecord, 0, len(ids))
 	var unknown []string
@@ -437,8 +439,8 @@ func (e *Emulator) deleteInstances(c *call) (result, *apiError) {
 	if err := checkIDSet("instance_id_set", req.InstanceIDSet, maxBatchIDs); err != nil {
 		return result{}, err
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.wmu.Lock()
+	defer e.wmu.Unlock()
 	recs, apiErr := e.lookupAll(req.InstanceIDSet, c.now)
 	if apiErr != nil {
 		return result{}, apiErr
@@ -463,8 +465,8 @@ func (e *Emulator) deleteInstance(c *call) (result, *apiError) {
 	if apiErr != nil {
 		return result{}, apiErr
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.wmu.Lock()
+	defer e.wmu.Unlock()
 	r, ok := e.st.instance(id, c.now, e.cfg.TerminatedTTL)
 	if !ok {
 		return result{}, errInstancesNotFound([]string{id})
@@ -516,8 +518,8 @@ func (e *Emulator) reinstallOS(c *call) (result, *apiError) {
 	if err := checkIDSet("instance_id_set", req.InstanceIDSet, maxBatchIDs); err != nil {
 		return result{}, err
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.wmu.Lock()
+	defer e.wmu.Unlock()
 	recs, apiErr := e.lookupAll(req.InstanceIDSet, c.now)
 	if apiErr != nil {
 		return result{}, apiErr
@@ -528,6 +530,11 @@ func (e *Emulator) reinstallOS(c *call) (result, *apiError) {
 	ch := &changes{}
 	resp := instancesResponse{Instances: make([]idItem, 0, len(recs))}
 	for _, r := range recs {
+		if r.State == stateStopped {
+			if srv, ok := e.st.server(r.ServerID, c.now); ok && srv.PowerState != powerOn {
+				ch.servers = append(ch.servers, poweredOn(srv, c.now, e.timings.create))
+			}
+		}
 		ch.instances = append(ch.instances, startReinstall(r, c.now, e.timings, imageID))
 		resp.Instances = append(resp.Instances, idItem{ID: r.ID})
 	}
@@ -554,8 +561,8 @@ func (e *Emulator) changeInstancePassword(c *call) (result, *apiError) {
 	if err := checkIDSet("instance_id_set", req.InstanceIDSet, maxBatchIDs); err != nil {
 		return result{}, err
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.wmu.Lock()
+	defer e.wmu.Unlock()
 	recs, apiErr := e.lookupAll(req.InstanceIDSet, c.now)
 	if apiErr != nil {
 		return result{}, apiErr
@@ -612,8 +619,8 @@ func (e *Emulator) modifyInstanceIP(c *call) (result, *apiError) {
 		}
 		nics = append(nics, NetworkInterface{SubnetID: *n.SubnetID, IPv4Address: ip})
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.wmu.Lock()
+	defer e.wmu.Unlock()
 	r, ok := e.st.instance(id, c.now, e.cfg.TerminatedTTL)
 	if !ok {
 		return result{}, errInstancesNotFound([]string{id})

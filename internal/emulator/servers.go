@@ -88,8 +88,8 @@ func (e *Emulator) changeServerPowerState(c *call) (result, *apiError) {
 	if err := checkIDSet("server_id_set", req.ServerIDSet, maxBatchIDs); err != nil {
 		return result{}, err
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.wmu.Lock()
+	defer e.wmu.Unlock()
 	now := c.now
 	var unknown, busy, busyInstances []string
 	servers := make([]serverRecord, 0, len(req.ServerIDSet))

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // store persists the emulator's state. Every write operation hands its
@@ -52,9 +53,9 @@ var (
 type boltStore struct{ db *bolt.DB }
 
 func openBoltStore(path string) (*boltStore, error) {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
 	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
+		if errors.Is(err, bolterrors.ErrTimeout) {
 			return nil, fmt.Errorf("open state file %s: it is locked by another process (is another emulator using it?)", path)
 		}
 		return nil, fmt.Errorf("open state file %s: %w", path, err)

@@ -8,11 +8,19 @@ package provider
 import (
 	"context"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/clouddc-community/terraform-provider-clouddc/internal/clouddc"
+	"github.com/clouddc-community/terraform-provider-clouddc/internal/validate"
 )
 
 var (
@@ -22,6 +30,10 @@ var (
 
 type clouddcProvider struct {
 	version string
+	// tune, if set, adjusts the client and engine settings after the
+	// configuration is resolved. Only in-process tests set it, to poll and
+	// retry on millisecond timescales against the emulator.
+	tune func(*clouddc.Config, *clouddc.EngineOptions)
 }
 
 // New returns a constructor of the provider for providerserver.Serve.
@@ -31,28 +43,160 @@ func New(version string) func() provider.Provider {
 	}
 }
 
+// providerModel is the provider block.
+type providerModel struct {
+	Region            types.String  `tfsdk:"region"`
+	Endpoint          types.String  `tfsdk:"endpoint"`
+	ProjectID         types.String  `tfsdk:"project_id"`
+	AuthToken         types.String  `tfsdk:"auth_token"`
+	AccessKey         types.String  `tfsdk:"access_key"`
+	SecretKey         types.String  `tfsdk:"secret_key"`
+	SecurityToken     types.String  `tfsdk:"security_token"`
+	MaxRetries        types.Int64   `tfsdk:"max_retries"`
+	RequestsPerSecond types.Float64 `tfsdk:"requests_per_second"`
+	Insecure          types.Bool    `tfsdk:"insecure"`
+	OptimizeAPICalls  types.Bool    `tfsdk:"optimize_api_calls"`
+}
+
 func (p *clouddcProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
 	resp.TypeName = "clouddc"
 	resp.Version = p.version
 }
 
+// describe sets the same text as Description and MarkdownDescription.
+func describe(text string) (string, string) { return text, text }
+
 func (p *clouddcProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
+	attr := func(text string) schema.StringAttribute {
+		d, md := describe(text)
+		return schema.StringAttribute{Optional: true, Description: d, MarkdownDescription: md}
+	}
+	region := attr("Huawei Cloud region ID, e.g. `cn-southwest-2`. The endpoint defaults to " +
+		"`https://clouddc.{region}.myhuaweicloud.com` for the known regions (" + knownRegionList() + "). " +
+		"Environment: `CLOUDDC_REGION`, then `HW_REGION_NAME`.")
+	endpoint := attr("Base URL of the CloudDC API; overrides the region's endpoint (for example a local " +
+		"`clouddc-emulator` at `http://127.0.0.1:8787`). Environment: `CLOUDDC_ENDPOINT`.")
+	endpoint.Validators = []validator.String{validate.EndpointURL()}
+	projectID := attr("Project ID every API call is scoped to (required, here or in the environment). " +
+		"Environment: `CLOUDDC_PROJECT_ID`, then `HW_PROJECT_ID`.")
+	authToken := attr("IAM token sent as `X-Auth-Token`. Use either this or `access_key` + `secret_key`. " +
+		"Environment: `CLOUDDC_AUTH_TOKEN`, then `HW_AUTH_TOKEN`.")
+	authToken.Sensitive = true
+	accessKey := attr("Access key (AK) for requests signed with SDK-HMAC-SHA256; needs `secret_key`. " +
+		"Environment: `CLOUDDC_ACCESS_KEY`, then `HW_ACCESS_KEY`.")
+	secretKey := attr("Secret key (SK) paired with `access_key`. " +
+		"Environment: `CLOUDDC_SECRET_KEY`, then `HW_SECRET_KEY`.")
+	secretKey.Sensitive = true
+	securityToken := attr("Security token of temporary AK/SK credentials, sent as `X-Security-Token`; " +
+		"only with `access_key` and `secret_key`. Environment: `CLOUDDC_SECURITY_TOKEN`, then `HW_SECURITY_TOKEN`.")
+	securityToken.Sensitive = true
+
+	maxRetries, maxRetriesMD := describe("How many times a failed API call that is safe to repeat " +
+		"(throttling, server errors, connection errors) is retried, with jittered exponential backoff; " +
+		"0 disables retries. Defaults to 5. Environment: `CLOUDDC_MAX_RETRIES`.")
+	rps, rpsMD := describe("Client-side limit on API requests per second, shared by every call the provider " +
+		"makes; 0 or unset means no limit. Environment: `CLOUDDC_REQUESTS_PER_SECOND`.")
+	insecure, insecureMD := describe("Skip TLS certificate verification. Only for test endpoints; " +
+		"defaults to `false`. Environment: `CLOUDDC_INSECURE`.")
+	optimize, optimizeMD := describe("Poll many instances with one ListInstances call and merge concurrent " +
+		"deletions into batch-delete calls (at most 50 IDs each). Defaults to `true`; `false` makes one call " +
+		"per instance, which is only useful for comparisons. Environment: `CLOUDDC_OPTIMIZE_API_CALLS`.")
+
+	d, md := describe("Manage Huawei Cloud CloudDC bare-metal (iMetal) instances. Authenticate with an IAM token " +
+		"(`auth_token`) or an access key pair (`access_key` + `secret_key`); every setting can also come from " +
+		"the environment.")
 	resp.Schema = schema.Schema{
-		Description: "Manage Huawei Cloud CloudDC bare-metal (iMetal) instances.",
+		Description:         d,
+		MarkdownDescription: md,
+		Attributes: map[string]schema.Attribute{
+			"region":         region,
+			"endpoint":       endpoint,
+			"project_id":     projectID,
+			"auth_token":     authToken,
+			"access_key":     accessKey,
+			"secret_key":     secretKey,
+			"security_token": securityToken,
+			"max_retries": schema.Int64Attribute{
+				Optional: true, Description: maxRetries, MarkdownDescription: maxRetriesMD,
+				Validators: []validator.Int64{int64validator.Between(0, 100)},
+			},
+			"requests_per_second": schema.Float64Attribute{
+				Optional: true, Description: rps, MarkdownDescription: rpsMD,
+				Validators: []validator.Float64{float64validator.AtLeast(0)},
+			},
+			"insecure": schema.BoolAttribute{
+				Optional: true, Description: insecure, MarkdownDescription: insecureMD,
+			},
+			"optimize_api_calls": schema.BoolAttribute{
+				Optional: true, Description: optimize, MarkdownDescription: optimizeMD,
+			},
+		},
 	}
 }
 
-func (p *clouddcProvider) Configure(_ context.Context, _ provider.ConfigureRequest, _ *provider.ConfigureResponse) {
+func (p *clouddcProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	var m providerModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if m.hasUnknown() {
+		// Values known only after apply (e.g. from another resource): leave the
+		// provider unconfigured for now; resources tolerate nil provider data.
+		tflog.Debug(ctx, "provider configuration has unknown values; deferring configuration")
+		return
+	}
+
+	cfg, diags := resolveConfig(m, envLookup(lookupEnv), p.version)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	engineOpts := clouddc.EngineOptions{Optimize: cfg.optimize}
+	if p.tune != nil {
+		p.tune(&cfg.client, &engineOpts)
+	}
+	client, err := clouddc.NewClient(cfg.client)
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot create the CloudDC API client", err.Error())
+		return
+	}
+	data := &providerData{
+		client:    client,
+		engine:    clouddc.NewEngine(client, engineOpts),
+		projectID: cfg.client.ProjectID,
+	}
+	tflog.Info(ctx, "configured CloudDC provider", map[string]any{
+		"endpoint":           cfg.client.Endpoint,
+		"project_id":         cfg.client.ProjectID,
+		"auth":               cfg.authMode(),
+		"optimize_api_calls": cfg.optimize,
+	})
+	resp.ResourceData = data
+	resp.DataSourceData = data
+	resp.ActionData = data
 }
 
 func (p *clouddcProvider) Resources(_ context.Context) []func() resource.Resource {
-	return []func() resource.Resource{}
+	return []func() resource.Resource{
+		NewInstanceResource,
+		NewInstancesResource,
+		NewInstancesBatchDeleteResource,
+	}
 }
 
 func (p *clouddcProvider) DataSources(_ context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{}
+	return []func() datasource.DataSource{
+		NewInstancesDataSource,
+		NewInstanceStatusDataSource,
+		NewServersDataSource,
+	}
 }
 
 func (p *clouddcProvider) Actions(_ context.Context) []func() action.Action {
-	return []func() action.Action{}
+	return []func() action.Action{
+		NewBatchDeleteInstancesAction,
+		NewServerPowerAction,
+	}
 }

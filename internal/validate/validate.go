@@ -12,6 +12,7 @@ package validate
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"regexp"
 	"strings"
 	"unicode"
@@ -107,6 +108,26 @@ func CheckHostname(name string) error {
 			return fmt.Errorf("name %q has %q at position %d: only letters, Chinese characters, digits, "+
 				`"_", "-" and "." are allowed`, name, r, i+1)
 		}
+	}
+	return nil
+}
+
+// CheckEndpointURL reports whether s is an absolute http or https URL with a
+// host and nothing after the path (no query or fragment), as an API endpoint
+// must be.
+func CheckEndpointURL(s string) error {
+	if !strings.HasPrefix(s, "https://") && !strings.HasPrefix(s, "http://") {
+		return fmt.Errorf("endpoint %q must start with https:// (or http:// for a local emulator)", s)
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return fmt.Errorf("endpoint %q is not a valid URL: %w", s, err)
+	}
+	if u.Host == "" {
+		return fmt.Errorf("endpoint %q has no host", s)
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return fmt.Errorf("endpoint %q must not carry user info, a query or a fragment", s)
 	}
 	return nil
 }

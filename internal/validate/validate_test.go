@@ -115,3 +115,34 @@ func TestCheckHostname(t *testing.T) {
 		})
 	}
 }
+
+func TestCheckEndpointURL(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in      string
+		wantErr string
+	}{
+		{"https://clouddc.cn-southwest-2.myhuaweicloud.com", ""},
+		{"http://127.0.0.1:8787", ""},
+		{"http://127.0.0.1:8787/", ""},
+		{"ftp://example.com", "must start with https://"},
+		{"127.0.0.1:8787", "must start with https://"},
+		{"clouddc.example.com", "must start with https://"},
+		{"https://", "has no host"},
+		{"https://example.com/?a=b", "query"},
+		{"https://user:pw@example.com", "user info"},
+		{"http://[::1", "not a valid URL"},
+	}
+	for _, tt := range tests {
+		err := CheckEndpointURL(tt.in)
+		if tt.wantErr == "" {
+			if err != nil {
+				t.Errorf("CheckEndpointURL(%q) = %v, want nil", tt.in, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+			t.Errorf("CheckEndpointURL(%q) = %v, want error containing %q", tt.in, err, tt.wantErr)
+		}
+	}
+}

@@ -68,3 +68,12 @@ func Hostname() validator.String {
 		check:       CheckHostname,
 	}
 }
+
+// EndpointURL returns a validator for API endpoints (see CheckEndpointURL).
+func EndpointURL() validator.String {
+	return stringCheck{
+		description: "value must be an http or https URL such as https://clouddc.cn-southwest-2.myhuaweicloud.com",
+		summary:     "Invalid endpoint",
+		check:       CheckEndpointURL,
+	}
+}

@@ -1,0 +1,291 @@
+package clouddc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestCoalescerMergesConcurrentDeletes(t *testing.T) {
+	f := newFakeAPI()
+	ids := f.add(120, StateRunning)
+	e := NewEngine(f, testOptions(true))
+	errs := make([]error, len(ids))
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		wg.Go(func() { errs[i] = e.DeleteInstance(t.Context(), id) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("DeleteInstance(%s): %v", ids[i], err)
+		}
+	}
+	if n := f.count("DeleteInstances"); n > 3 {
+		t.Errorf("%d batch-delete calls for 120 concurrent deletes, want ≤ ceil(120/50) = 3", n)
+	}
+	if n := f.count("DeleteInstance"); n != 0 {
+		t.Errorf("%d single DeleteInstance calls, want 0", n)
+	}
+	for _, b := range f.batches() {
+		if len(b) > MaxBatchIDs {
+			t.Errorf("merged call of %d IDs", len(b))
+		}
+	}
+	assertAllGone(t, f, ids)
+	t.Logf("120 concurrent DeleteInstance: %d batch-delete calls, %d list calls", f.count("DeleteInstances"), f.count("ListInstances"))
+}
+
+func TestCoalescerErrorAttribution(t *testing.T) {
+	f := newFakeAPI()
+	ids := f.add(40, StateRunning)
+	gone, bad := ids[5], ids[17]
+	f.remove(gone)
+	f.deleteHook = func(batch []string) error {
+		if slices.Contains(batch, bad) {
+			return &APIError{StatusCode: 400, Code: CodeInvalidParameter, Message: "A request parameter contains invalid or unsupported value: " + bad}
+		}
+		return nil
+	}
+	e := NewEngine(f, testOptions(true))
+	errs := make(map[string]error)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, id := range ids {
+		wg.Go(func() {
+			err := e.DeleteInstance(t.Context(), id)
+			mu.Lock()
+			defer mu.Unlock()
+			errs[id] = err
+		})
+	}
+	wg.Wait()
+	for _, id := range ids {
+		err := errs[id]
+		switch id {
+		case bad:
+			var derr *DeleteError
+			if !errors.As(err, &derr) || !slices.Equal(derr.RemainingIDs(), []string{bad}) {
+				t.Errorf("the bad ID's caller must get its own *DeleteError, got %v", err)
+			}
+		default:
+			if err != nil {
+				t.Errorf("%s: one bad ID in a merged batch must not fail the others (not-found is success): %v", id, err)
+			}
+		}
+	}
+	assertAllGone(t, f, without(ids, []string{bad}))
+}
+
+func TestCoalescerCallerLeavesBeforeSend(t *testing.T) {
+	f := newFakeAPI()
+	ids := f.add(2, StateRunning)
+	opts := testOptions(true)
+	opts.BatchWindow, opts.BatchMaxWait = 150*time.Millisecond, 150*time.Millisecond
+	e := NewEngine(f, opts)
+
+	ctx, cancel := context.WithCancel(t.Context())
+	time.AfterFunc(20*time.Millisecond, cancel)
+	done := make(chan error, 1)
+	go func() { done <- e.DeleteInstance(t.Context(), ids[1]) }()
+	start := time.Now()
+	err := e.DeleteInstance(ctx, ids[0])
+	if took := time.Since(start); took > 100*time.Millisecond {
+		t.Errorf("the leaving caller waited %v, the batch window is 150ms", took)
+	}
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want context.Canceled", err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("the other caller must not be affected: %v", err)
+	}
+	b := f.batches()
+	if len(b) != 1 || !slices.Equal(b[0], ids[1:]) {
+		t.Errorf("batches %v: the leaving caller's ID must be withdrawn before sending", b)
+	}
+	if st := f.stateOf(ids[0]); st != StateRunning {
+		t.Errorf("the withdrawn instance is %s, want untouched (running)", st)
+	}
+}
+
+func TestCoalescerCallerLeavesWhileWaiting(t *testing.T) {
+	f := newFakeAPI()
+	f.deleteDuration = 80 * time.Millisecond
+	ids := f.add(3, StateRunning)
+	e := NewEngine(f, testOptions(true))
+	ctx, cancel := context.WithTimeout(t.Context(), 40*time.Millisecond)
+	defer cancel()
+	var wg sync.WaitGroup
+	var others [2]error
+	for i := range 2 {
+		wg.Go(func() { others[i] = e.DeleteInstance(t.Context(), ids[i+1]) })
+	}
+	err := e.DeleteInstance(ctx, ids[0])
+	var derr *DeleteError
+	if !errors.As(err, &derr) || !errors.Is(err, context.DeadlineExceeded) || !slices.Equal(derr.RemainingIDs(), ids[:1]) {
+		t.Errorf("want *DeleteError with DeadlineExceeded naming %s, got %v", ids[0], err)
+	}
+	wg.Wait()
+	for i, err := range others {
+		if err != nil {
+			t.Errorf("caller %d: %v", i, err)
+		}
+	}
+}
+
+func TestBatcherBoundsTheWindow(t *testing.T) {
+	type call struct {
+		keys []int
+		at   time.Duration
+	}
+	var mu sync.Mutex
+	var calls []call
+	start := time.Now()
+	b := newBatcher("test", 1000, EngineOptions{BatchWindow: 20 * time.Millisecond, BatchMaxWait: 60 * time.Millisecond, MaxConcurrentCalls: 2},
+		func(_ context.Context, keys []int) map[int]string {
+			mu.Lock()
+			defer mu.Unlock()
+			calls = append(calls, call{slices.Clone(keys), time.Since(start)})
+			out := make(map[int]string, len(keys))
+			for _, k := range keys {
+				out[k] = fmt.Sprint("r", k)
+			}
+			return out
+		})
+	// A caller every 5ms for 150ms: the window keeps restarting, so only the
+	// max wait flushes.
+	var wg sync.WaitGroup
+	for i := range 30 {
+		wg.Go(func() {
+			res, err := b.submit(t.Context(), []int{i})
+			if err != nil || len(res) != 1 || res[i] != fmt.Sprint("r", i) {
+				t.Errorf("caller %d got %v, %v; want only its own result", i, res, err)
+			}
+		})
+		<-time.After(5 * time.Millisecond)
+	}
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(calls) < 2 || len(calls) > 6 {
+		t.Errorf("%d calls, want a few merged ones bounded by the max wait", len(calls))
+	}
+	if first := calls[0]; first.at > 150*time.Millisecond || len(first.keys) < 5 {
+		t.Errorf("first call at %v with %d keys: want merged keys sent by about the 60ms max wait", first.at, len(first.keys))
+	}
+}
+
+func TestBatcherFlushesFullBatchAtOnce(t *testing.T) {
+	var mu sync.Mutex
+	var sizes []int
+	b := newBatcher("test", 50, EngineOptions{BatchWindow: time.Hour, BatchMaxWait: time.Hour, MaxConcurrentCalls: 4},
+		func(_ context.Context, keys []int) map[int]bool {
+			mu.Lock()
+			defer mu.Unlock()
+			sizes = append(sizes, len(keys))
+			out := make(map[int]bool)
+			for _, k := range keys {
+				out[k] = true
+			}
+			return out
+		})
+	keys := make([]int, 100)
+	for i := range keys {
+		keys[i] = i
+	}
+	// With an hour-long window, this only returns because full batches go at once.
+	res, err := b.submit(t.Context(), keys)
+	if err != nil || len(res) != 100 {
+		t.Fatalf("got %d results, %v", len(res), err)
+	}
+	if !slices.Equal(sizes, []int{50, 50}) {
+		t.Errorf("call sizes %v, want [50 50]", sizes)
+	}
+}
+
+func TestBatcherCancelsCallNobodyWaitsFor(t *testing.T) {
+	started := make(chan struct{})
+	canceled := make(chan struct{})
+	b := newBatcher("test", 1, EngineOptions{BatchWindow: time.Millisecond, BatchMaxWait: time.Millisecond, MaxConcurrentCalls: 1},
+		func(ctx context.Context, keys []int) map[int]bool {
+			close(started)
+			<-ctx.Done()
+			close(canceled)
+			return nil
+		})
+	ctx, cancel := context.WithCancel(t.Context())
+	go func() {
+		<-started
+		cancel()
+	}()
+	if _, err := b.submit(ctx, []int{1}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	select {
+	case <-canceled:
+	case <-time.After(time.Second):
+		t.Fatal("the merged call kept running after its only caller left")
+	}
+}
+
+func TestGetInstancesCoalesced(t *testing.T) {
+	f := newFakeAPI()
+	ids := f.add(150, StateRunning)
+	missing := "00000000-0000-7000-8000-0000missing0"
+	e := NewEngine(f, testOptions(true))
+	var wg sync.WaitGroup
+	for _, id := range append(slices.Clone(ids), missing) {
+		wg.Go(func() {
+			got, err := e.GetInstances(t.Context(), []string{id})
+			switch {
+			case err != nil:
+				t.Errorf("GetInstances(%s): %v", id, err)
+			case id == missing && len(got) != 0:
+				t.Errorf("a missing instance must be absent, got %v", got)
+			case id != missing && (len(got) != 1 || got[id].ID != id):
+				t.Errorf("caller for %s got %v, want only its own instance", id, got)
+			}
+		})
+	}
+	wg.Wait()
+	if n := f.count("ListInstances"); n > 2 {
+		t.Errorf("%d ListInstances calls for 151 concurrent reads, want ≤ ceil(151/100) = 2", n)
+	}
+	t.Logf("151 concurrent GetInstances: %d ListInstances calls", f.count("ListInstances"))
+}
+
+func TestGetInstancesPerInstance(t *testing.T) {
+	f := newFakeAPI()
+	ids := f.add(5, StateRunning)
+	f.remove(ids[4])
+	e := NewEngine(f, testOptions(false))
+	got, err := e.GetInstances(t.Context(), append(ids, ids[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 4 {
+		t.Errorf("%d instances, want 4 (the removed one absent)", len(got))
+	}
+	if n := f.count("ListInstances"); n != 5 {
+		t.Errorf("%d ListInstances calls, want one per distinct ID (5)", n)
+	}
+}
+
+func TestGetInstancesError(t *testing.T) {
+	f := newFakeAPI()
+	ids := f.add(2, StateRunning)
+	f.listHook = func(*ListInstancesRequest) error {
+		return &APIError{StatusCode: 403, Code: CodeForbidden, Message: "Insufficient permissions"}
+	}
+	for _, optimize := range []bool{false, true} {
+		_, err := NewEngine(f, testOptions(optimize)).GetInstances(t.Context(), ids)
+		var ae *APIError
+		if !errors.As(err, &ae) || ae.StatusCode != 403 {
+			t.Errorf("optimize=%v: err = %v, want the 403 API error", optimize, err)
+		}
+	}
+}

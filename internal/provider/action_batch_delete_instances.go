@@ -1,0 +1,214 @@
+// Copyright (c) The terraform-provider-clouddc authors
+// SPDX-License-Identifier: MPL-2.0
+
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/action"
+	"github.com/hashicorp/terraform-plugin-framework/action/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/clouddc-community/terraform-provider-clouddc/internal/clouddc"
+	"github.com/clouddc-community/terraform-provider-clouddc/internal/validate"
+)
+
+var (
+	_ action.Action              = (*batchDeleteInstancesAction)(nil)
+	_ action.ActionWithConfigure = (*batchDeleteInstancesAction)(nil)
+)
+
+// batchDeleteInstancesAction is clouddc_batch_delete_instances: it deletes up
+// to 50 instances with one batch call and (by default) waits until every one
+// is terminated, through the same engine as the resources.
+type batchDeleteInstancesAction struct {
+	data *providerData
+	// progressInterval is the least time between progress events; zero
+	// means defaultProgressInterval. Tests set milliseconds.
+	progressInterval time.Duration
+}
+
+// NewBatchDeleteInstancesAction returns the clouddc_batch_delete_instances action.
+func NewBatchDeleteInstancesAction() action.Action {
+	return &batchDeleteInstancesAction{}
+}
+
+type batchDeleteInstancesModel struct {
+	InstanceIDs types.Set    `tfsdk:"instance_ids"`
+	Wait        types.Bool   `tfsdk:"wait"`
+	Timeout     types.String `tfsdk:"timeout"`
+}
+
+func (a *batchDeleteInstancesAction) Metadata(_ context.Context, req action.MetadataRequest, resp *action.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_batch_delete_instances"
+}
+
+func (a *batchDeleteInstancesAction) Schema(_ context.Context, _ action.SchemaRequest, resp *action.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		Description: "Deletes up to 50 CloudDC instances with one batch call and waits until every one is terminated. " +
+			"Instances that are already gone count as deleted; instances already shutting down are waited for; " +
+			"instances that end in state error are deleted again. Requires Terraform 1.14 or later.",
+		MarkdownDescription: "Deletes up to 50 CloudDC instances with one `DeleteInstances` (batch-delete) call and waits until " +
+			"every one is `terminated`. Instances that are already gone count as deleted; instances already `shutting-down` " +
+			"are waited for; instances that end in state `error` are deleted again. Progress (instances per state) is " +
+			"reported while it waits. Requires Terraform 1.14 or later.",
+		Attributes: map[string]schema.Attribute{
+			"instance_ids": schema.SetAttribute{
+				ElementType:         types.StringType,
+				Required:            true,
+				Description:         "IDs of the instances to delete: 1 to 50 lower-case UUIDs, the most one batch-delete call accepts.",
+				MarkdownDescription: "IDs of the instances to delete: 1 to 50 lower-case UUIDs, the most one batch-delete call accepts.",
+				Validators: []validator.Set{
+					setvalidator.SizeBetween(1, clouddc.MaxBatchIDs),
+					setvalidator.ValueStringsAre(validate.LowercaseUUID()),
+				},
+			},
+			"wait": schema.BoolAttribute{
+				Optional:            true,
+				Description:         "Wait until every instance is terminated (default true). When false, the action ends once the deletion is accepted.",
+				MarkdownDescription: "Wait until every instance is `terminated` (default `true`). When `false`, the action ends once the deletion is accepted.",
+			},
+			"timeout": schema.StringAttribute{
+				Optional:            true,
+				Description:         "How long the action may take, as a duration such as \"30m\" or \"1h\" (default 30m). On timeout the action fails naming the instances not yet terminated.",
+				MarkdownDescription: "How long the action may take, as a duration such as `\"30m\"` or `\"1h\"` (default `30m`). On timeout the action fails naming the instances not yet terminated.",
+				Validators:          []validator.String{durationValidator{}},
+			},
+		},
+	}
+}
+
+func (a *batchDeleteInstancesAction) Configure(_ context.Context, req action.ConfigureRequest, resp *action.ConfigureResponse) {
+	a.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (a *batchDeleteInstancesAction) Invoke(ctx context.Context, req action.InvokeRequest, resp *action.InvokeResponse) {
+	if a.data == nil || a.data.engine == nil {
+		resp.Diagnostics.AddError("Provider not configured",
+			"The clouddc provider was not configured before clouddc_batch_delete_instances ran. This is a bug in the provider; please report it.")
+		return
+	}
+	var cfg batchDeleteInstancesModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	var ids []string
+	resp.Diagnostics.Append(cfg.InstanceIDs.ElementsAs(ctx, &ids, false)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	wait := cfg.Wait.IsNull() || cfg.Wait.IsUnknown() || cfg.Wait.ValueBool()
+	timeout, err := actionTimeout(cfg.Timeout, defaultActionTimeout)
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("timeout"), "Invalid timeout", err.Error())
+		return
+	}
+
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	progress := newProgressThrottle(resp.SendProgress, a.progressInterval)
+	err = a.data.engine.DeleteInstances(ctx, ids, clouddc.DeleteOptions{
+		Wait:       wait,
+		OnProgress: func(p clouddc.Progress) { progress.Update(formatDeleteProgress(p)) },
+	})
+	if err != nil {
+		progress.Flush() // the last state seen, before the error
+		resp.Diagnostics.AddError("Batch deletion did not finish", deleteFailureDetail(err, timeout))
+		return
+	}
+	if wait {
+		progress.Final(fmt.Sprintf("%d/%d terminated; done", len(ids), len(ids)))
+	} else {
+		progress.Final(fmt.Sprintf("deletion of %d instance(s) accepted; not waiting for termination", len(ids)))
+	}
+}
+
+// formatDeleteProgress renders engine progress as
+// "3/50 terminated; shutting-down: 47". Done counts terminated and vanished
+// instances alike, so neither is listed again among the other states.
+func formatDeleteProgress(p clouddc.Progress) string {
+	msg := fmt.Sprintf("%d/%d terminated", p.Done, p.Total)
+	if rest := formatCounts(p.Counts, clouddc.StateTerminated, clouddc.StateTerminatedTypo, "gone"); rest != "" {
+		msg += "; " + rest
+	}
+	return msg
+}
+
+// deleteFailureDetail explains a failed batch deletion in the action's
+// terms: every unfinished instance with its last state and error_msg, the
+// IDs to invoke the action with again, and what to do. (The engine's own
+// message speaks of terraform destroy and state, which an action has not.)
+func deleteFailureDetail(err error, timeout time.Duration) string {
+	var de *clouddc.DeleteError
+	if !errors.As(err, &de) {
+		return err.Error()
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d of %d instance(s) not deleted", len(de.Unfinished), max(de.Total, len(de.Unfinished)))
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		fmt.Fprintf(&b, " before the action's timeout (%s) ran out", timeout)
+	case errors.Is(err, context.Canceled):
+		b.WriteString(" (interrupted)")
+	}
+	b.WriteString(":")
+	failed := false
+	for _, r := range de.Unfinished {
+		b.WriteString("\n  - " + describeUnfinished(r))
+		failed = failed || clouddc.IsFailedState(r.State)
+	}
+	if de.Cause != nil && !errors.Is(de.Cause, context.DeadlineExceeded) && !errors.Is(de.Cause, context.Canceled) {
+		fmt.Fprintf(&b, "\ncause: %v", de.Cause)
+	}
+	ids := de.RemainingIDs()
+	if len(ids) == 0 {
+		for _, r := range de.Unfinished {
+			ids = append(ids, r.ID)
+		}
+	}
+	fmt.Fprintf(&b, "\n\nUnfinished instance IDs (%d): %s\n\n", len(ids), strings.Join(ids, ", "))
+	switch {
+	case failed:
+		b.WriteString("The service failed to delete some of them; an instance in state error can be deleted again: " +
+			"invoke the action again with these IDs. If it keeps failing, check error_msg with CloudDC support.")
+	case errors.Is(err, context.DeadlineExceeded):
+		b.WriteString("Instances still shutting down usually finish on their own: invoke the action again " +
+			"(with a longer timeout) with these IDs; instances deleted meanwhile count as done.")
+	default:
+		b.WriteString("Invoke the action again with these IDs to retry; instances already deleted count as done.")
+	}
+	return b.String()
+}
+
+// describeUnfinished renders "id: state \"error\", error_msg \"...\"".
+func describeUnfinished(r clouddc.InstanceResult) string {
+	var parts []string
+	switch {
+	case r.Gone:
+		parts = append(parts, "not found")
+	case r.State == "":
+		parts = append(parts, "state unknown")
+	default:
+		parts = append(parts, fmt.Sprintf("state %q", r.State))
+	}
+	if r.Error != nil && r.Error.ErrorMsg != "" {
+		parts = append(parts, fmt.Sprintf("error_msg %q", r.Error.ErrorMsg))
+		if r.Error.ErrorCode != "" {
+			parts = append(parts, "error_code "+r.Error.ErrorCode)
+		}
+	}
+	if r.Err != nil {
+		parts = append(parts, "request failed: "+r.Err.Error())
+	}
+	return r.ID + ": " + strings.Join(parts, ", ")
+}

@@ -1,0 +1,248 @@
+// Copyright (c) The terraform-provider-clouddc authors
+// SPDX-License-Identifier: MPL-2.0
+
+package provider
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/clouddc-community/terraform-provider-clouddc/internal/clouddc"
+	"github.com/clouddc-community/terraform-provider-clouddc/internal/validate"
+)
+
+var (
+	_ datasource.DataSource                     = (*instancesDataSource)(nil)
+	_ datasource.DataSourceWithConfigure        = (*instancesDataSource)(nil)
+	_ datasource.DataSourceWithConfigValidators = (*instancesDataSource)(nil)
+)
+
+// NewInstancesDataSource returns the clouddc_instances data source.
+func NewInstancesDataSource() datasource.DataSource {
+	return &instancesDataSource{}
+}
+
+// instancesDataSource lists instances with ListInstances, every page.
+type instancesDataSource struct {
+	data *providerData
+}
+
+type instancesDataModel struct {
+	IDsFilter       types.Set             `tfsdk:"ids"`
+	State           types.String          `tfsdk:"state"`
+	ServerIDsFilter types.Set             `tfsdk:"server_ids"`
+	Instances       []instanceSummaryData `tfsdk:"instances"`
+	InstanceIDs     []string              `tfsdk:"instance_ids"`
+}
+
+type instanceSummaryData struct {
+	ID                string                  `tfsdk:"id"`
+	Name              string                  `tfsdk:"name"`
+	State             string                  `tfsdk:"state"`
+	OperationState    string                  `tfsdk:"operation_state"`
+	ServerID          string                  `tfsdk:"server_id"`
+	VpcID             string                  `tfsdk:"vpc_id"`
+	ImageID           string                  `tfsdk:"image_id"`
+	ImageName         string                  `tfsdk:"image_name"`
+	Description       string                  `tfsdk:"description"`
+	NetworkInterfaces []networkInterfaceModel `tfsdk:"network_interfaces"`
+	Metadata          map[string]string       `tfsdk:"metadata"`
+	CreatedAt         string                  `tfsdk:"created_at"`
+	UpdatedAt         string                  `tfsdk:"updated_at"`
+	LaunchedAt        string                  `tfsdk:"launched_at"`
+}
+
+// instanceStateFilters are the states the instance_state filter accepts.
+var instanceStateFilters = []string{
+	clouddc.StatePending, clouddc.StateRunning, clouddc.StateStopping, clouddc.StateStopped,
+	clouddc.StateReinstalling, clouddc.StateShuttingDown, clouddc.StateTerminated, clouddc.StateFailed,
+	clouddc.StateError,
+}
+
+func (d *instancesDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_instances"
+}
+
+// dsAttr is a computed string attribute of a data source.
+func dsAttr(text string) schema.StringAttribute {
+	return schema.StringAttribute{Computed: true, Description: text, MarkdownDescription: text}
+}
+
+func (d *instancesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	const desc = "Lists CloudDC instances (every page of ListInstances), optionally filtered by ID, state or " +
+		"physical server."
+	resp.Schema = schema.Schema{
+		Description:         desc,
+		MarkdownDescription: desc,
+		Attributes: map[string]schema.Attribute{
+			"ids": schema.SetAttribute{
+				Description: "Only these instance IDs (lower-case UUIDs). Conflicts with server_ids.",
+				MarkdownDescription: "Only these instance IDs (lower-case UUIDs). Any number; they are queried " +
+					"100 at a time. Conflicts with `server_ids`.",
+				ElementType: types.StringType,
+				Optional:    true,
+				Validators: []validator.Set{
+					setvalidator.SizeAtLeast(1),
+					setvalidator.ValueStringsAre(validate.LowercaseUUID()),
+				},
+			},
+			"state": schema.StringAttribute{
+				Description:         "Only instances in this state.",
+				MarkdownDescription: "Only instances in this state: one of `" + joinBackticks(instanceStateFilters) + "`.",
+				Optional:            true,
+				Validators:          []validator.String{stringvalidator.OneOf(instanceStateFilters...)},
+			},
+			"server_ids": schema.SetAttribute{
+				Description:         "Only instances on these physical servers (lower-case UUIDs). Conflicts with ids.",
+				MarkdownDescription: "Only instances on these physical servers (lower-case UUIDs). Conflicts with `ids`.",
+				ElementType:         types.StringType,
+				Optional:            true,
+				Validators: []validator.Set{
+					setvalidator.SizeAtLeast(1),
+					setvalidator.ValueStringsAre(validate.LowercaseUUID()),
+				},
+			},
+			"instance_ids": schema.ListAttribute{
+				Description:         "IDs of the instances found, in the order the API lists them (the ids filter may name instances that do not exist).",
+				MarkdownDescription: "IDs of the instances found, in the order the API lists them (the `ids` filter may name instances that do not exist).",
+				ElementType:         types.StringType,
+				Computed:            true,
+			},
+			"instances": schema.ListNestedAttribute{
+				Description:         "The instances found.",
+				MarkdownDescription: "The instances found.",
+				Computed:            true,
+				NestedObject: schema.NestedAttributeObject{
+					Attributes: map[string]schema.Attribute{
+						"id":              dsAttr("Instance ID."),
+						"name":            dsAttr("Host name."),
+						"state":           dsAttr("Instance state, e.g. `running`."),
+						"operation_state": dsAttr("State of the last operation, e.g. `install-succeed`."),
+						"server_id":       dsAttr("Physical server hosting the instance."),
+						"vpc_id":          dsAttr("VPC of the instance."),
+						"image_id":        dsAttr("Installed image ID."),
+						"image_name":      dsAttr("Installed image name."),
+						"description":     dsAttr("Description."),
+						"network_interfaces": schema.ListNestedAttribute{
+							Description:         "Network interfaces; the first is the primary.",
+							MarkdownDescription: "Network interfaces; the first is the primary.",
+							Computed:            true,
+							NestedObject: schema.NestedAttributeObject{
+								Attributes: map[string]schema.Attribute{
+									"subnet_id":    dsAttr("Subnet ID."),
+									"ipv4_address": dsAttr("Private IPv4 address."),
+								},
+							},
+						},
+						"metadata": schema.MapAttribute{
+							Description:         "Metadata key/value pairs.",
+							MarkdownDescription: "Metadata key/value pairs.",
+							ElementType:         types.StringType,
+							Computed:            true,
+						},
+						"created_at":  dsAttr("Creation time."),
+						"updated_at":  dsAttr("Last update time."),
+						"launched_at": dsAttr("When the instance last finished provisioning."),
+					},
+				},
+			},
+		},
+	}
+}
+
+func (d *instancesDataSource) ConfigValidators(_ context.Context) []datasource.ConfigValidator {
+	return []datasource.ConfigValidator{
+		datasourcevalidator.Conflicting(path.MatchRoot("ids"), path.MatchRoot("server_ids")),
+	}
+}
+
+func (d *instancesDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (d *instancesDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	if d.data == nil {
+		resp.Diagnostics.AddError("Provider not configured", "The clouddc provider has no API client yet.")
+		return
+	}
+	var m instancesDataModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	q := clouddc.ListInstancesRequest{InstanceState: m.State.ValueString()}
+	if !m.IDsFilter.IsNull() {
+		resp.Diagnostics.Append(m.IDsFilter.ElementsAs(ctx, &q.InstanceIDs, false)...)
+	}
+	if !m.ServerIDsFilter.IsNull() {
+		resp.Diagnostics.Append(m.ServerIDsFilter.ElementsAs(ctx, &q.ServerIDs, false)...)
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	m.Instances = []instanceSummaryData{}
+	m.InstanceIDs = []string{}
+	for in, err := range d.data.client.AllInstances(ctx, q) {
+		if err != nil {
+			resp.Diagnostics.AddError("Cannot list instances", fmt.Sprintf("ListInstances failed: %s", err))
+			return
+		}
+		m.Instances = append(m.Instances, instanceSummary(in))
+		m.InstanceIDs = append(m.InstanceIDs, in.ID)
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+// instanceSummary is the data-source view of an instance.
+func instanceSummary(in clouddc.Instance) instanceSummaryData {
+	s := instanceSummaryData{
+		ID:                in.ID,
+		Name:              in.Name,
+		State:             in.State,
+		OperationState:    in.OperationState,
+		ServerID:          in.ServerID,
+		VpcID:             in.VpcID,
+		Description:       in.Description,
+		NetworkInterfaces: []networkInterfaceModel{},
+		Metadata:          in.Metadata,
+		CreatedAt:         in.CreatedAt,
+		UpdatedAt:         in.UpdatedAt,
+		LaunchedAt:        in.LaunchedAt,
+	}
+	if s.Metadata == nil {
+		s.Metadata = map[string]string{}
+	}
+	if in.Image != nil {
+		s.ImageID = in.Image.ID
+		s.ImageName = in.Image.Name
+	}
+	for _, n := range in.NetworkInterfaces {
+		s.NetworkInterfaces = append(s.NetworkInterfaces, networkInterfaceModel{
+			SubnetID:    types.StringValue(n.SubnetID),
+			IPv4Address: types.StringValue(n.IPv4Address),
+		})
+	}
+	return s
+}
+
+// joinBackticks joins values as "a`, `b`, `c" for Markdown lists.
+func joinBackticks(values []string) string {
+	out := ""
+	for i, v := range values {
+		if i > 0 {
+			out += "`, `"
+		}
+		out += v
+	}
+	return out
+}

@@ -1,0 +1,252 @@
+// Copyright (c) The terraform-provider-clouddc authors
+// SPDX-License-Identifier: MPL-2.0
+
+package provider
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/clouddc-community/terraform-provider-clouddc/internal/clouddc"
+	"github.com/clouddc-community/terraform-provider-clouddc/internal/validate"
+)
+
+// Environment variables read when an attribute is not set in the provider
+// block, in order of preference.
+var envVars = map[string][]string{
+	"region":              {"CLOUDDC_REGION", "HW_REGION_NAME"},
+	"endpoint":            {"CLOUDDC_ENDPOINT"},
+	"project_id":          {"CLOUDDC_PROJECT_ID", "HW_PROJECT_ID"},
+	"auth_token":          {"CLOUDDC_AUTH_TOKEN", "HW_AUTH_TOKEN"},
+	"access_key":          {"CLOUDDC_ACCESS_KEY", "HW_ACCESS_KEY"},
+	"secret_key":          {"CLOUDDC_SECRET_KEY", "HW_SECRET_KEY"},
+	"security_token":      {"CLOUDDC_SECURITY_TOKEN", "HW_SECURITY_TOKEN"},
+	"max_retries":         {"CLOUDDC_MAX_RETRIES"},
+	"requests_per_second": {"CLOUDDC_REQUESTS_PER_SECOND"},
+	"insecure":            {"CLOUDDC_INSECURE"},
+	"optimize_api_calls":  {"CLOUDDC_OPTIMIZE_API_CALLS"},
+}
+
+// envLookup finds an environment variable; os.LookupEnv in production.
+type envLookup func(key string) (string, bool)
+
+func lookupEnv(key string) (string, bool) { return os.LookupEnv(key) }
+
+// setting is one resolved provider setting and where it came from, so that
+// errors can tell the user which input to fix.
+type setting struct {
+	value  string
+	source string // `attribute "x"` or `environment variable X`; "" when unset
+}
+
+func (s setting) set() bool { return s.value != "" }
+
+// resolvedConfig is the provider configuration after environment fallbacks
+// and validation.
+type resolvedConfig struct {
+	client   clouddc.Config
+	optimize bool
+}
+
+func (c resolvedConfig) authMode() string {
+	if c.client.AuthToken != "" {
+		return "token"
+	}
+	return "ak/sk"
+}
+
+// hasUnknown reports whether any attribute is unknown (known only after apply).
+func (m providerModel) hasUnknown() bool {
+	return m.Region.IsUnknown() || m.Endpoint.IsUnknown() || m.ProjectID.IsUnknown() ||
+		m.AuthToken.IsUnknown() || m.AccessKey.IsUnknown() || m.SecretKey.IsUnknown() ||
+		m.SecurityToken.IsUnknown() || m.MaxRetries.IsUnknown() || m.RequestsPerSecond.IsUnknown() ||
+		m.Insecure.IsUnknown() || m.OptimizeAPICalls.IsUnknown()
+}
+
+// resolveConfig merges the provider block with the environment and checks the
+// result: a project, exactly one authentication mode, and an endpoint (given,
+// or derived from a known region). Every error names the input to fix and
+// never contains a credential.
+func resolveConfig(m providerModel, env envLookup, version string) (resolvedConfig, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	str := func(name string, v types.String) setting {
+		if !v.IsNull() && v.ValueString() != "" {
+			return setting{value: v.ValueString(), source: fmt.Sprintf("attribute %q", name)}
+		}
+		if key, val, ok := envValue(env, name); ok {
+			return setting{value: val, source: "environment variable " + key}
+		}
+		return setting{}
+	}
+
+	region := str("region", m.Region)
+	endpoint := str("endpoint", m.Endpoint)
+	projectID := str("project_id", m.ProjectID)
+	token := str("auth_token", m.AuthToken)
+	accessKey := str("access_key", m.AccessKey)
+	secretKey := str("secret_key", m.SecretKey)
+	securityToken := str("security_token", m.SecurityToken)
+
+	var cfg resolvedConfig
+	cfg.client.UserAgent = "terraform-provider-clouddc/" + version
+
+	// Endpoint: explicit, else the region's.
+	switch {
+	case endpoint.set():
+		if err := validate.CheckEndpointURL(endpoint.value); err != nil {
+			diags.AddAttributeError(path.Root("endpoint"), "Invalid endpoint",
+				fmt.Sprintf("%s (from %s).", err, endpoint.source))
+		}
+		cfg.client.Endpoint = strings.TrimRight(endpoint.value, "/")
+	case region.set():
+		ep, err := clouddc.EndpointForRegion(region.value)
+		if err != nil {
+			diags.AddAttributeError(path.Root("region"), "Unknown region",
+				fmt.Sprintf("Region %q (from %s) has no known CloudDC endpoint. Known regions: %s. "+
+					"Use one of them, or set endpoint to the API's base URL.", region.value, region.source, knownRegionList()))
+		}
+		cfg.client.Endpoint = ep
+	default:
+		diags.AddAttributeError(path.Root("region"), "Missing region or endpoint",
+			fmt.Sprintf("Set region (or CLOUDDC_REGION / HW_REGION_NAME) to one of %s, "+
+				"or set endpoint (or CLOUDDC_ENDPOINT) to the API's base URL.", knownRegionList()))
+	}
+
+	if !projectID.set() {
+		diags.AddAttributeError(path.Root("project_id"), "Missing project_id",
+			"Every CloudDC API call is scoped to a project. Set project_id in the provider block, "+
+				"or CLOUDDC_PROJECT_ID / HW_PROJECT_ID in the environment.")
+	}
+	cfg.client.ProjectID = projectID.value
+
+	// Authentication: exactly one of token, or AK + SK.
+	switch {
+	case token.set() && (accessKey.set() || secretKey.set()):
+		other := accessKey
+		if !other.set() {
+			other = secretKey
+		}
+		diags.AddAttributeError(path.Root("auth_token"), "Conflicting authentication settings",
+			fmt.Sprintf("auth_token (from %s) and access_key/secret_key (from %s) are both set. "+
+				"Use either a token or an access key pair, not both.", token.source, other.source))
+	case accessKey.set() && !secretKey.set():
+		diags.AddAttributeError(path.Root("secret_key"), "Missing secret_key",
+			fmt.Sprintf("access_key is set (from %s) but secret_key is not. AK/SK authentication needs both: "+
+				"set secret_key, or CLOUDDC_SECRET_KEY / HW_SECRET_KEY.", accessKey.source))
+	case secretKey.set() && !accessKey.set():
+		diags.AddAttributeError(path.Root("access_key"), "Missing access_key",
+			fmt.Sprintf("secret_key is set (from %s) but access_key is not. AK/SK authentication needs both: "+
+				"set access_key, or CLOUDDC_ACCESS_KEY / HW_ACCESS_KEY.", secretKey.source))
+	case !token.set() && !accessKey.set():
+		diags.AddAttributeError(path.Root("auth_token"), "Missing credentials",
+			"Set auth_token (or CLOUDDC_AUTH_TOKEN / HW_AUTH_TOKEN), or access_key and secret_key "+
+				"(or CLOUDDC_ACCESS_KEY and CLOUDDC_SECRET_KEY, or HW_ACCESS_KEY and HW_SECRET_KEY).")
+	}
+	if securityToken.set() && !accessKey.set() {
+		diags.AddAttributeError(path.Root("security_token"), "security_token needs an access key pair",
+			fmt.Sprintf("security_token is set (from %s), but it belongs to temporary AK/SK credentials: "+
+				"also set access_key and secret_key, or remove it.", securityToken.source))
+	}
+	cfg.client.AuthToken = token.value
+	cfg.client.AccessKey = accessKey.value
+	cfg.client.SecretKey = secretKey.value
+	cfg.client.SecurityToken = securityToken.value
+
+	// Tuning knobs.
+	if v, ok := intSetting(&diags, env, "max_retries", m.MaxRetries); ok {
+		if v < 0 || v > 100 {
+			diags.AddAttributeError(path.Root("max_retries"), "Invalid max_retries",
+				fmt.Sprintf("max_retries must be between 0 and 100, got %d.", v))
+		}
+		cfg.client.MaxRetries = int(v)
+		if v == 0 {
+			cfg.client.MaxRetries = -1 // The client reads 0 as "default"; negative disables retries.
+		}
+	}
+	if v, ok := floatSetting(&diags, env, "requests_per_second", m.RequestsPerSecond); ok {
+		if v < 0 {
+			diags.AddAttributeError(path.Root("requests_per_second"), "Invalid requests_per_second",
+				fmt.Sprintf("requests_per_second must be 0 (no limit) or more, got %g.", v))
+		}
+		cfg.client.RequestsPerSecond = v
+	}
+	if v, ok := boolSetting(&diags, env, "insecure", m.Insecure); ok {
+		cfg.client.Insecure = v
+	}
+	cfg.optimize = true
+	if v, ok := boolSetting(&diags, env, "optimize_api_calls", m.OptimizeAPICalls); ok {
+		cfg.optimize = v
+	}
+	return cfg, diags
+}
+
+// envValue returns the first set environment variable for an attribute.
+func envValue(env envLookup, name string) (key, value string, ok bool) {
+	for _, key := range envVars[name] {
+		if v, ok := env(key); ok && v != "" {
+			return key, v, true
+		}
+	}
+	return "", "", false
+}
+
+func intSetting(diags *diag.Diagnostics, env envLookup, name string, v types.Int64) (int64, bool) {
+	if !v.IsNull() {
+		return v.ValueInt64(), true
+	}
+	key, s, ok := envValue(env, name)
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	if err != nil {
+		diags.AddAttributeError(path.Root(name), "Invalid "+key,
+			fmt.Sprintf("Environment variable %s must be a whole number, got %q.", key, s))
+		return 0, false
+	}
+	return n, true
+}
+
+func floatSetting(diags *diag.Diagnostics, env envLookup, name string, v types.Float64) (float64, bool) {
+	if !v.IsNull() {
+		return v.ValueFloat64(), true
+	}
+	key, s, ok := envValue(env, name)
+	if !ok {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil {
+		diags.AddAttributeError(path.Root(name), "Invalid "+key,
+			fmt.Sprintf("Environment variable %s must be a number, got %q.", key, s))
+		return 0, false
+	}
+	return f, true
+}
+
+func boolSetting(diags *diag.Diagnostics, env envLookup, name string, v types.Bool) (bool, bool) {
+	if !v.IsNull() {
+		return v.ValueBool(), true
+	}
+	key, s, ok := envValue(env, name)
+	if !ok {
+		return false, false
+	}
+	b, err := strconv.ParseBool(strings.TrimSpace(s))
+	if err != nil {
+		diags.AddAttributeError(path.Root(name), "Invalid "+key,
+			fmt.Sprintf("Environment variable %s must be true or false, got %q.", key, s))
+		return false, false
+	}
+	return b, true
+}
+
+func knownRegionList() string {
+	return strings.Join(clouddc.KnownRegions(), ", ")
+}
