@@ -74,6 +74,8 @@
 //     says running, the SDK diagram stopped); the instance goes pending
 //     (reinstall-processing) and is running (reinstall-succeed) after
 //     CreateDuration, the newest generation's way of showing a reinstall.
+//     Reinstalling a stopped instance powers its server on, as does
+//     creating an instance on a server that was left powered off.
 //   - ModifyInstanceIp needs a running instance; it goes pending
 //     (modify-ip-processing) and is running (modify-ip-succeed) after
 //     CreateDuration. The newest state set has no modifyIping, so the

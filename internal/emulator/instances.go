@@ -154,6 +154,7 @@ func (e *Emulator) createInstance(c *call) (result, *apiError) {
 		return result{}, apiErr
 	}
 	rec := provision(spec.record(id, spec.name, srv.ID), now, e.timings)
+	srv = poweredOn(srv, now, e.timings.create)
 	srv.ManageState, srv.InstanceID = manageInUse, id
 	if err := e.commit(&changes{instances: []instanceRecord{rec}, servers: []serverRecord{srv}}); err != nil {
 		return result{}, err
@@ -263,6 +264,7 @@ func (e *Emulator) runInstances(c *call) (result, *apiError) {
 		}
 		srv, _ := e.st.server(candidates[i], now)
 		ch.instances = append(ch.instances, provision(spec.record(id, name, srv.ID), now, e.timings))
+		srv = poweredOn(srv, now, e.timings.create)
 		srv.ManageState, srv.InstanceID = manageInUse, id
 		ch.servers = append(ch.servers, srv)
 		resp.Instances = append(resp.Instances, idItem{ID: id})
@@ -528,6 +530,11 @@ func (e *Emulator) reinstallOS(c *call) (result, *apiError) {
 	ch := &changes{}
 	resp := instancesResponse{Instances: make([]idItem, 0, len(recs))}
 	for _, r := range recs {
+		if r.State == stateStopped {
+			if srv, ok := e.st.server(r.ServerID, c.now); ok && srv.PowerState != powerOn {
+				ch.servers = append(ch.servers, poweredOn(srv, c.now, e.timings.create))
+			}
+		}
 		ch.instances = append(ch.instances, startReinstall(r, c.now, e.timings, imageID))
 		resp.Instances = append(resp.Instances, idItem{ID: r.ID})
 	}

@@ -126,6 +126,17 @@ func startPower(s serverRecord, inst *instanceRecord, action string, now time.Ti
 	return s, inst, true
 }
 
+// poweredOn returns s powering on for d when it is off: provisioning an
+// instance (create, or a reinstall of a stopped one) boots its server.
+func poweredOn(s serverRecord, now time.Time, d time.Duration) serverRecord {
+	if s.PowerState == powerOn {
+		return s
+	}
+	s.PowerState, s.OperationState = powerPoweringOn, srvOpPowerOnProcessing
+	s.Next = &powerTransition{At: now.Add(d), PowerState: powerOn, OperationState: srvOpPowerOnSucceed}
+	return s
+}
+
 // imageFor describes the IMS image an instance runs. CloudDC has no image
 // API of its own, so the emulator accepts any image ID and names it after
 // the ID.

@@ -619,3 +619,24 @@ func TestResponsesDecodeAsDocumented(t *testing.T) {
 		}
 	}
 }
+
+func TestReinstallStoppedPowersServerOn(t *testing.T) {
+	f := newFixture(t)
+	var srv struct {
+		PowerState string `json:"power_state"`
+	}
+	f.mustDo("GET", "/physicalservers/"+f.stoppedServer, nil, http.StatusOK, &srv)
+	if srv.PowerState != "off" {
+		t.Fatalf("fixture: stopped instance's server is %q, want off", srv.PowerState)
+	}
+	f.mustDo("PUT", "/instances/reinstall", map[string]any{"password": testPassword, "instance_id_set": []string{f.stopped}}, http.StatusAccepted, nil)
+	f.mustDo("GET", "/physicalservers/"+f.stoppedServer, nil, http.StatusOK, &srv)
+	if srv.PowerState != "powering-on" {
+		t.Fatalf("during the reinstall of a stopped instance the server is %q, want powering-on", srv.PowerState)
+	}
+	f.clock.Advance(time.Minute)
+	f.mustDo("GET", "/physicalservers/"+f.stoppedServer, nil, http.StatusOK, &srv)
+	if srv.PowerState != "on" || f.status(f.stopped).State != "running" {
+		t.Fatalf("after the reinstall: server %q, instance %q; want on and running", srv.PowerState, f.status(f.stopped).State)
+	}
+}
