@@ -181,6 +181,8 @@ func (p *clouddcProvider) Configure(ctx context.Context, req provider.ConfigureR
 func (p *clouddcProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewInstanceResource,
+		NewInstancesResource,
+		NewInstancesBatchDeleteResource,
 	}
 }
 

@@ -1,0 +1,195 @@
+// Copyright (c) The terraform-provider-clouddc authors
+// SPDX-License-Identifier: MPL-2.0
+
+package provider
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/clouddc-community/terraform-provider-clouddc/internal/clouddc"
+)
+
+// Helpers shared by the acceptance tests of clouddc_instances and
+// clouddc_instances_batch_delete.
+
+// fleetInstanceStates asks the emulator for the state of each of ids through
+// the API client. An instance that is terminated or no longer listed maps to
+// "gone".
+func fleetInstanceStates(t *testing.T, client *clouddc.Client, ids []string) (map[string]string, error) {
+	t.Helper()
+	states := make(map[string]string, len(ids))
+	for _, id := range ids {
+		states[id] = "gone"
+	}
+	for inst, err := range client.AllInstances(t.Context(), clouddc.ListInstancesRequest{InstanceIDs: ids}) {
+		if err != nil {
+			return nil, fmt.Errorf("listing instances: %w", err)
+		}
+		if _, ok := states[inst.ID]; ok && !clouddc.IsTerminalState(inst.State) {
+			states[inst.ID] = inst.State
+		}
+	}
+	return states, nil
+}
+
+// fleetCheckStates fails unless each of ids is in state want ("gone" for
+// terminated or unknown), as the emulator reports it.
+func fleetCheckStates(t *testing.T, client *clouddc.Client, want string, ids ...string) error {
+	t.Helper()
+	states, err := fleetInstanceStates(t, client, ids)
+	if err != nil {
+		return err
+	}
+	var wrong []string
+	for _, id := range ids {
+		if states[id] != want {
+			wrong = append(wrong, fmt.Sprintf("%s is %s", id, states[id]))
+		}
+	}
+	if len(wrong) > 0 {
+		return fmt.Errorf("want every instance %s, but %s", want, strings.Join(wrong, ", "))
+	}
+	return nil
+}
+
+// fleetWaitGone polls the emulator until every one of ids is terminated or
+// gone, failing the test after a generous deadline.
+func fleetWaitGone(t *testing.T, client *clouddc.Client, ids ...string) {
+	t.Helper()
+	deadline := time.NewTimer(30 * time.Second)
+	defer deadline.Stop()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		err := fleetCheckStates(t, client, "gone", ids...)
+		if err == nil {
+			return
+		}
+		select {
+		case <-t.Context().Done():
+			t.Fatalf("waiting for %v to terminate: %v", ids, t.Context().Err())
+		case <-deadline.C:
+			t.Fatalf("waiting for %v to terminate: %v", ids, err)
+		case <-tick.C:
+		}
+	}
+}
+
+// fleetHCLStrings renders ids as an HCL list of strings.
+func fleetHCLStrings(ids ...string) string {
+	quoted := make([]string, len(ids))
+	for i, id := range ids {
+		quoted[i] = fmt.Sprintf("%q", id)
+	}
+	return "[" + strings.Join(quoted, ", ") + "]"
+}
+
+// fleetFakeUUIDs returns n distinct well-formed lower-case UUIDs that no
+// emulator ever mints (their version nibble is 4, the emulator mints v7).
+func fleetFakeUUIDs(n int) []string {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("00000000-0000-4000-8000-%012x", i+1)
+	}
+	return ids
+}
+
+// fleetAnyOrder returns a regexp that matches text containing every one of
+// words, in any order. A space in a word matches any run of white space,
+// since Terraform wraps long diagnostics.
+func fleetAnyOrder(words ...string) *regexp.Regexp {
+	var alts []string
+	for perm := range fleetPermutations(words) {
+		quoted := make([]string, len(perm))
+		for i, w := range perm {
+			quoted[i] = strings.ReplaceAll(regexp.QuoteMeta(w), " ", `\s+`)
+		}
+		alts = append(alts, strings.Join(quoted, ".*"))
+	}
+	return regexp.MustCompile("(?s)" + strings.Join(alts, "|"))
+}
+
+func fleetPermutations(words []string) func(func([]string) bool) {
+	return func(yield func([]string) bool) {
+		var rec func(prefix, rest []string) bool
+		rec = func(prefix, rest []string) bool {
+			if len(rest) == 0 {
+				return yield(slices.Clone(prefix))
+			}
+			for i := range rest {
+				next := append(slices.Clone(rest[:i]), rest[i+1:]...)
+				if !rec(append(prefix, rest[i]), next) {
+					return false
+				}
+			}
+			return true
+		}
+		rec(nil, words)
+	}
+}
+
+// fleetStateIDs reads a set or list attribute of strings (e.g. "ids" or
+// "instance_ids") of resource addr from a Terraform state, in index order.
+func fleetStateIDs(s *terraform.State, addr, attr string) ([]string, error) {
+	rs, ok := s.RootModule().Resources[addr]
+	if !ok {
+		return nil, fmt.Errorf("%s not in state", addr)
+	}
+	n, err := strconv.Atoi(rs.Primary.Attributes[attr+".#"])
+	if err != nil {
+		return nil, fmt.Errorf("%s.%s has no count: %w", addr, attr, err)
+	}
+	ids := make([]string, n)
+	for i := range ids {
+		v, ok := rs.Primary.Attributes[fmt.Sprintf("%s.%d", attr, i)]
+		if !ok {
+			return nil, fmt.Errorf("%s.%s has %d elements but no element %d", addr, attr, n, i)
+		}
+		ids[i] = v
+	}
+	return ids, nil
+}
+
+// fleetClock is an emulator clock (emulator.Config.Now) that a test can
+// pause, so that instances stay shutting-down for as long as it needs,
+// however slow the machine, and then resume where it stopped.
+type fleetClock struct {
+	mu       sync.Mutex
+	behind   time.Duration // how far the clock is behind the wall clock
+	paused   bool
+	pausedAt time.Time
+}
+
+func (c *fleetClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.paused {
+		return c.pausedAt
+	}
+	return time.Now().Add(-c.behind)
+}
+
+func (c *fleetClock) Pause() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.paused {
+		c.pausedAt, c.paused = time.Now().Add(-c.behind), true
+	}
+}
+
+func (c *fleetClock) Resume() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.paused {
+		c.behind, c.paused = time.Since(c.pausedAt), false
+	}
+}

@@ -1,0 +1,630 @@
+// Copyright (c) The terraform-provider-clouddc authors
+// SPDX-License-Identifier: MPL-2.0
+
+package provider
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/clouddc-community/terraform-provider-clouddc/internal/clouddc"
+	"github.com/clouddc-community/terraform-provider-clouddc/internal/validate"
+)
+
+var (
+	_ resource.Resource                   = (*instancesResource)(nil)
+	_ resource.ResourceWithConfigure      = (*instancesResource)(nil)
+	_ resource.ResourceWithImportState    = (*instancesResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*instancesResource)(nil)
+)
+
+// Default timeouts of clouddc_instances.
+const (
+	fleetCreateTimeout = 30 * time.Minute
+	fleetUpdateTimeout = 10 * time.Minute
+	fleetDeleteTimeout = 30 * time.Minute
+)
+
+// NewInstancesResource returns the clouddc_instances resource: a fleet of
+// instances started by one RunInstances call.
+func NewInstancesResource() resource.Resource {
+	return &instancesResource{}
+}
+
+type instancesResource struct {
+	data *providerData
+}
+
+type instancesModel struct {
+	ID                types.String   `tfsdk:"id"`
+	Name              types.String   `tfsdk:"name"`
+	ImageID           types.String   `tfsdk:"image_id"`
+	VpcID             types.String   `tfsdk:"vpc_id"`
+	NetworkInterfaces types.List     `tfsdk:"network_interfaces"`
+	Description       types.String   `tfsdk:"description"`
+	Metadata          types.Map      `tfsdk:"metadata"`
+	Password          types.String   `tfsdk:"password"`
+	PasswordWO        types.String   `tfsdk:"password_wo"`
+	PasswordWOVersion types.Int64    `tfsdk:"password_wo_version"`
+	InstanceCount     types.Int64    `tfsdk:"instance_count"`
+	MinCount          types.Int64    `tfsdk:"min_count"`
+	ServerIDs         types.Set      `tfsdk:"server_ids"`
+	IDs               types.List     `tfsdk:"ids"`
+	Instances         types.List     `tfsdk:"instances"`
+	Timeouts          timeouts.Value `tfsdk:"timeouts"`
+}
+
+// fleetMetadataKeyPattern is what a metadata key may contain (§3.4 of the API notes).
+var fleetMetadataKeyPattern = regexp.MustCompile(`^[A-Za-z0-9_:. -]+$`)
+
+type fleetNICModel struct {
+	SubnetID types.String `tfsdk:"subnet_id"`
+}
+
+var fleetNICAttrTypes = map[string]attr.Type{"subnet_id": types.StringType}
+
+// fleetInstanceAttrTypes describes one element of the computed instances list.
+var fleetInstanceAttrTypes = map[string]attr.Type{
+	"id":        types.StringType,
+	"name":      types.StringType,
+	"server_id": types.StringType,
+	"state":     types.StringType,
+}
+
+// fleetInstance is one element of the computed instances list.
+type fleetInstance struct {
+	ID       string
+	Name     string
+	ServerID string
+	State    string
+}
+
+func fleetInstanceFrom(inst clouddc.Instance) fleetInstance {
+	return fleetInstance{ID: inst.ID, Name: inst.Name, ServerID: inst.ServerID, State: inst.State}
+}
+
+func (r *instancesResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_instances"
+}
+
+func (r *instancesResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
+	resp.Schema = schema.Schema{
+		Description: "A fleet of CloudDC bare-metal instances started by one RunInstances call, all with the same image, " +
+			"network and password. Create waits until every instance is `running`. The API cannot change an instance's " +
+			"name, image, network, description or metadata in a batch, so changing any of them (or the count or placement) " +
+			"replaces the fleet; the password is changed in place. Destroy deletes the fleet in batch-delete calls of at " +
+			"most 50 instances and waits until every one is `terminated`; if some fail, the state keeps exactly those, " +
+			"so the next destroy resumes. Instances deleted outside Terraform are dropped from `ids` on refresh; " +
+			"the fleet is not topped up (use `terraform apply -replace` to recreate it).",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Description: "Identifier of the fleet: the first 16 bytes of the SHA-256 of the sorted instance IDs " +
+					"(as first created or imported) joined by commas, in hex. It has no meaning in CloudDC.",
+				Computed:      true,
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"name": schema.StringAttribute{
+				Description:   "Host name of every instance: 1 to 63 letters, digits, `_`, `-` or `.`. Changing it replaces the fleet.",
+				Required:      true,
+				Validators:    []validator.String{validate.Hostname()},
+				PlanModifiers: replace,
+			},
+			"image_id": schema.StringAttribute{
+				Description:   "ID of the private IMS image to install. Changing it replaces the fleet.",
+				Required:      true,
+				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
+				PlanModifiers: replace,
+			},
+			"vpc_id": schema.StringAttribute{
+				Description:   "ID of the VPC of the instances. Changing it replaces the fleet.",
+				Required:      true,
+				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
+				PlanModifiers: replace,
+			},
+			"network_interfaces": schema.ListNestedAttribute{
+				Description: "One or two NICs of every instance; the first is the primary one, all in `vpc_id`. " +
+					"RunInstances assigns the addresses (it has no fixed IP). Changing them replaces the fleet.",
+				Required:      true,
+				Validators:    []validator.List{listvalidator.SizeBetween(1, 2)},
+				PlanModifiers: []planmodifier.List{listplanmodifier.RequiresReplace()},
+				NestedObject: schema.NestedAttributeObject{
+					Attributes: map[string]schema.Attribute{
+						"subnet_id": schema.StringAttribute{
+							Description: "ID of the (CloudDCN) subnet of the NIC.",
+							Required:    true,
+							Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
+						},
+					},
+				},
+			},
+			"description": schema.StringAttribute{
+				Description:   "Description of every instance, at most 255 characters. Changing it replaces the fleet.",
+				Optional:      true,
+				Validators:    []validator.String{stringvalidator.LengthAtMost(255)},
+				PlanModifiers: replace,
+			},
+			"metadata": schema.MapAttribute{
+				Description: "Metadata of every instance: at most 10 pairs; keys of 1 to 255 characters from " +
+					"`A-Z a-z 0-9 - _ : .` and space, values of at most 255. Changing it replaces the fleet.",
+				ElementType: types.StringType,
+				Optional:    true,
+				Validators: []validator.Map{
+					mapvalidator.SizeAtMost(10),
+					mapvalidator.KeysAre(stringvalidator.LengthBetween(1, 255), stringvalidator.RegexMatches(fleetMetadataKeyPattern, "must contain only letters, digits, '-', '_', ':', '.' and spaces")),
+					mapvalidator.ValueStringsAre(stringvalidator.LengthAtMost(255)),
+				},
+				PlanModifiers: []planmodifier.Map{mapplanmodifier.RequiresReplace()},
+			},
+			"password": schema.StringAttribute{
+				Description: "Password of root (Linux) or Administrator (Windows) on every instance: 8 to 26 characters with " +
+					"at least three of upper case, lower case, digits and `!@$%^-_=+[{}]:,./?`, not containing the user name " +
+					"or its reverse. Stored in state (sensitive); prefer `password_wo`. Exactly one of `password` and " +
+					"`password_wo` is required. Changing it changes the password of every instance in place (ChangeInstancePassword; " +
+					"it takes effect after the next power-on or reboot).",
+				Optional:   true,
+				Sensitive:  true,
+				Validators: []validator.String{validate.Password(), stringvalidator.ExactlyOneOf(path.MatchRoot("password_wo"))},
+			},
+			"password_wo": schema.StringAttribute{
+				Description: "Write-only password with the same rules as `password`; it never reaches the plan or state " +
+					"(Terraform 1.11 or later). Requires `password_wo_version`; change the version to change the password in place.",
+				Optional:   true,
+				Sensitive:  true,
+				WriteOnly:  true,
+				Validators: []validator.String{validate.Password(), stringvalidator.AlsoRequires(path.MatchRoot("password_wo_version"))},
+			},
+			"password_wo_version": schema.Int64Attribute{
+				Description: "Version of `password_wo`. Terraform cannot see a write-only value change, so change this " +
+					"number to apply a new `password_wo`.",
+				Optional:   true,
+				Validators: []validator.Int64{int64validator.AlsoRequires(path.MatchRoot("password_wo"))},
+			},
+			"instance_count": schema.Int64Attribute{
+				Description:   "How many instances to start (RunInstances `max_count`). Changing it replaces the fleet.",
+				Required:      true,
+				Validators:    []validator.Int64{int64validator.Between(1, math.MaxInt32)},
+				PlanModifiers: []planmodifier.Int64{int64planmodifier.RequiresReplace()},
+			},
+			"min_count": schema.Int64Attribute{
+				Description: "The fewest instances that must start, at most `instance_count` (RunInstances `min_count`); " +
+					"if fewer idle servers are available the whole request fails and nothing starts. Defaults to " +
+					"`instance_count`. Changing it replaces the fleet.",
+				Optional:      true,
+				Validators:    []validator.Int64{int64validator.Between(1, math.MaxInt32)},
+				PlanModifiers: []planmodifier.Int64{int64planmodifier.RequiresReplace()},
+			},
+			"server_ids": schema.SetAttribute{
+				Description: "Physical servers to place the instances on, one instance each: exactly `instance_count` " +
+					"lower-case UUIDs of servers in `ready` state. If unset, CloudDC picks idle servers. Changing it replaces the fleet.",
+				ElementType:   types.StringType,
+				Optional:      true,
+				Validators:    []validator.Set{setvalidator.SizeAtLeast(1), setvalidator.ValueStringsAre(validate.LowercaseUUID())},
+				PlanModifiers: []planmodifier.Set{setplanmodifier.RequiresReplace()},
+			},
+			"ids": schema.ListAttribute{
+				Description:   "IDs of the instances of the fleet that still exist, in creation order.",
+				ElementType:   types.StringType,
+				Computed:      true,
+				PlanModifiers: []planmodifier.List{listplanmodifier.UseStateForUnknown()},
+			},
+			"instances": schema.ListNestedAttribute{
+				Description:   "The instances of the fleet that still exist, as of the last refresh.",
+				Computed:      true,
+				PlanModifiers: []planmodifier.List{listplanmodifier.UseStateForUnknown()},
+				NestedObject: schema.NestedAttributeObject{
+					Attributes: map[string]schema.Attribute{
+						"id":        schema.StringAttribute{Description: "Instance ID.", Computed: true},
+						"name":      schema.StringAttribute{Description: "Host name of the instance: CloudDC names the instances of one call `<name>-0001`, `<name>-0002`, ... .", Computed: true},
+						"server_id": schema.StringAttribute{Description: "ID of the physical server that hosts the instance.", Computed: true},
+						"state":     schema.StringAttribute{Description: "State of the instance (e.g. `running`, `stopped`, `error`).", Computed: true},
+					},
+				},
+			},
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{
+				Create:            true,
+				Update:            true,
+				Delete:            true,
+				CreateDescription: "How long starting the fleet and waiting until every instance is running may take (default 30m).",
+				UpdateDescription: "How long changing the password may take (default 10m).",
+				DeleteDescription: "How long deleting the fleet and waiting until every instance is terminated may take (default 30m). " +
+					"When it runs out, the error lists what remains and the state keeps exactly those instances.",
+			}),
+		},
+	}
+}
+
+func (r *instancesResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var cfg instancesModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() || cfg.InstanceCount.IsNull() || cfg.InstanceCount.IsUnknown() {
+		return
+	}
+	count := cfg.InstanceCount.ValueInt64()
+	if !cfg.MinCount.IsNull() && !cfg.MinCount.IsUnknown() && cfg.MinCount.ValueInt64() > count {
+		resp.Diagnostics.AddAttributeError(path.Root("min_count"), "Invalid min_count",
+			fmt.Sprintf("min_count (%d) must not be more than instance_count (%d).", cfg.MinCount.ValueInt64(), count))
+	}
+	if !cfg.ServerIDs.IsNull() && !cfg.ServerIDs.IsUnknown() && int64(len(cfg.ServerIDs.Elements())) != count {
+		resp.Diagnostics.AddAttributeError(path.Root("server_ids"), "Invalid server_ids",
+			fmt.Sprintf("server_ids names %d servers but instance_count is %d; name exactly one server per instance, "+
+				"or leave server_ids unset to let CloudDC pick idle servers.", len(cfg.ServerIDs.Elements()), count))
+	}
+}
+
+func (r *instancesResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *instancesResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan, cfg instancesModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := plan.Timeouts.Create(ctx, fleetCreateTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	runReq := plan.runInstancesRequest(ctx, passwordOf(plan, cfg), &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	out, err := r.data.client.RunInstances(ctx, runReq)
+	if err != nil {
+		resp.Diagnostics.AddError("Starting the CloudDC instances failed", fmt.Sprintf(
+			"RunInstances for %d instances named %q: %s", plan.InstanceCount.ValueInt64(), runReq.Name, err))
+		return
+	}
+	ids := make([]string, 0, len(out.Instances))
+	for _, inst := range out.Instances {
+		ids = append(ids, inst.ID)
+	}
+	if len(ids) == 0 {
+		resp.Diagnostics.AddError("Starting the CloudDC instances failed", "RunInstances succeeded but returned no instance IDs.")
+		return
+	}
+	tflog.Info(ctx, "started CloudDC instances; waiting until they are running", map[string]any{"count": len(ids)})
+
+	plan.ID = types.StringValue(instanceSetID(ids))
+	running, err := r.data.engine.WaitForState(ctx, ids, clouddc.StateRunning)
+	instances := make([]fleetInstance, 0, len(ids))
+	for _, id := range ids {
+		inst := fleetInstance{ID: id, State: clouddc.StatePending}
+		if got, ok := running[id]; ok {
+			inst = fleetInstanceFrom(got)
+		}
+		instances = append(instances, inst)
+	}
+	plan.setInstances(instances)
+	if err != nil {
+		// Keep the instances in state (Terraform taints the fleet) so that
+		// they are deleted, not stranded.
+		resp.Diagnostics.AddError("Waiting for the CloudDC instances to run failed", fmt.Sprintf(
+			"%d instances were started (%v) but did not all reach running: %s\n\n"+
+				"Terraform keeps them in state and marks the fleet tainted; the next apply replaces it.", len(ids), ids, err))
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *instancesResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state instancesModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ids := stringsFrom(ctx, state.IDs, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	existing, missing, err := lookupInstances(ctx, r.data.engine, ids)
+	if err != nil {
+		resp.Diagnostics.AddError("Reading the CloudDC instances failed", err.Error())
+		return
+	}
+	if len(existing) == 0 {
+		tflog.Info(ctx, "every instance of the fleet is gone; removing it from state", map[string]any{"ids": ids})
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if len(missing) > 0 {
+		tflog.Info(ctx, "instances of the fleet are gone; dropping them from state", map[string]any{"gone": missing})
+	}
+	instances := make([]fleetInstance, 0, len(existing))
+	for _, id := range ids {
+		if inst, ok := existing[id]; ok {
+			instances = append(instances, fleetInstanceFrom(inst))
+		}
+	}
+	state.setInstances(instances)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *instancesResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state, cfg instancesModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := plan.Timeouts.Update(ctx, fleetUpdateTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	if !plan.Password.Equal(state.Password) || !plan.PasswordWOVersion.Equal(state.PasswordWOVersion) {
+		ids := stringsFrom(ctx, state.IDs, &resp.Diagnostics)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		if err := r.changePassword(ctx, ids, passwordOf(plan, cfg)); err != nil {
+			resp.Diagnostics.AddError("Changing the password of the CloudDC instances failed", err.Error())
+			return
+		}
+	}
+	// Everything else that can change without replacement (timeouts) needs
+	// no API call; ids and instances are kept from state by the plan.
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *instancesResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state instancesModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := state.Timeouts.Delete(ctx, fleetDeleteTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ids := stringsFrom(ctx, state.IDs, &resp.Diagnostics)
+	prior := state.instances(ctx, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	remaining, err := deleteAndWait(ctx, r.data.engine, ids, timeout)
+	if err == nil {
+		return
+	}
+	addDeleteError(&resp.Diagnostics, err)
+	if remaining == nil {
+		return // Nothing is known about what remains: keep the prior state.
+	}
+	// Keep exactly the unfinished instances, so the next destroy resumes with them.
+	priorByID := make(map[string]fleetInstance, len(prior))
+	for _, inst := range prior {
+		priorByID[inst.ID] = inst
+	}
+	instances := make([]fleetInstance, 0, len(remaining))
+	for _, res := range remaining {
+		inst := priorByID[res.ID]
+		inst.ID, inst.State = res.ID, res.State
+		instances = append(instances, inst)
+	}
+	state.setInstances(instances)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// ImportState imports a fleet from a comma-separated list of instance IDs.
+// The shared attributes (image, network, description, metadata) are read
+// from the first instance and the name from the common part of the instance
+// names; the password cannot be read back.
+func (r *instancesResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	ids, err := parseImportIDs(req.ID)
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid import ID", err.Error())
+		return
+	}
+	existing, missing, err := lookupInstances(ctx, r.data.engine, ids)
+	if err != nil {
+		resp.Diagnostics.AddError("Looking up CloudDC instances failed", err.Error())
+		return
+	}
+	if len(missing) > 0 {
+		addMissingInstancesError(&resp.Diagnostics, r.data.projectID, missing)
+		return
+	}
+	first := existing[ids[0]]
+	nics := make([]attr.Value, 0, len(first.NetworkInterfaces))
+	for _, nic := range first.NetworkInterfaces {
+		nics = append(nics, types.ObjectValueMust(fleetNICAttrTypes, map[string]attr.Value{"subnet_id": types.StringValue(nic.SubnetID)}))
+	}
+	imageID := ""
+	if first.Image != nil {
+		imageID = first.Image.ID
+	}
+	description := types.StringNull()
+	if first.Description != "" {
+		description = types.StringValue(first.Description)
+	}
+	metadata := types.MapNull(types.StringType)
+	if len(first.Metadata) > 0 {
+		var d diag.Diagnostics
+		metadata, d = types.MapValueFrom(ctx, types.StringType, first.Metadata)
+		resp.Diagnostics.Append(d...)
+	}
+	instances := make([]fleetInstance, 0, len(ids))
+	names := make([]string, 0, len(ids))
+	for _, id := range ids {
+		instances = append(instances, fleetInstanceFrom(existing[id]))
+		names = append(names, existing[id].Name)
+	}
+	var model instancesModel
+	model.setInstances(instances)
+
+	set := func(name string, v any) {
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(name), v)...)
+	}
+	set("id", instanceSetID(ids))
+	set("name", fleetBaseName(names))
+	set("image_id", imageID)
+	set("vpc_id", first.VpcID)
+	set("network_interfaces", types.ListValueMust(types.ObjectType{AttrTypes: fleetNICAttrTypes}, nics))
+	set("description", description)
+	set("metadata", metadata)
+	set("instance_count", int64(len(ids)))
+	set("ids", model.IDs)
+	set("instances", model.Instances)
+}
+
+// changePassword sets the password of ids with ChangeInstancePassword calls
+// of at most 50 instances each.
+func (r *instancesResource) changePassword(ctx context.Context, ids []string, password string) error {
+	for chunk := range slices.Chunk(ids, clouddc.MaxBatchIDs) {
+		_, err := r.data.client.ChangeInstancePassword(ctx, &clouddc.ChangeInstancePasswordRequest{
+			NewPassword:   password,
+			InstanceIDSet: chunk,
+		})
+		if err != nil {
+			return fmt.Errorf("ChangeInstancePassword for %d instances (%v): %w", len(chunk), chunk, err)
+		}
+	}
+	return nil
+}
+
+// passwordOf returns the configured password: password from the plan, or
+// the write-only password_wo, which only the config holds.
+func passwordOf(plan, cfg instancesModel) string {
+	if !plan.Password.IsNull() {
+		return plan.Password.ValueString()
+	}
+	return cfg.PasswordWO.ValueString()
+}
+
+// runInstancesRequest builds the RunInstances body from the plan.
+func (m *instancesModel) runInstancesRequest(ctx context.Context, password string, diags *diag.Diagnostics) *clouddc.RunInstancesRequest {
+	var nics []fleetNICModel
+	diags.Append(m.NetworkInterfaces.ElementsAs(ctx, &nics, false)...)
+	var metadata map[string]string
+	if !m.Metadata.IsNull() {
+		diags.Append(m.Metadata.ElementsAs(ctx, &metadata, false)...)
+	}
+	var servers []string
+	if !m.ServerIDs.IsNull() {
+		servers = stringsFrom(ctx, m.ServerIDs, diags)
+	}
+	if diags.HasError() {
+		return nil
+	}
+	maxCount := int32(m.InstanceCount.ValueInt64()) // Validated to be at most MaxInt32.
+	minCount := maxCount
+	if !m.MinCount.IsNull() {
+		minCount = int32(m.MinCount.ValueInt64()) // Validated to be at most MaxInt32.
+	}
+	req := &clouddc.RunInstancesRequest{
+		Name:        m.Name.ValueString(),
+		ImageID:     m.ImageID.ValueString(),
+		VpcID:       m.VpcID.ValueString(),
+		Password:    password,
+		Metadata:    metadata,
+		Description: m.Description.ValueString(),
+		MinCount:    &minCount,
+		MaxCount:    &maxCount,
+	}
+	for _, nic := range nics {
+		req.NetworkInterfaces = append(req.NetworkInterfaces, clouddc.RunInstancesNetworkInterface{SubnetID: nic.SubnetID.ValueString()})
+	}
+	if len(servers) > 0 {
+		req.Placement = &clouddc.RunInstancesPlacement{ServerIDSet: servers}
+	}
+	return req
+}
+
+// setInstances sets ids and instances.
+func (m *instancesModel) setInstances(instances []fleetInstance) {
+	ids := make([]string, 0, len(instances))
+	elems := make([]attr.Value, 0, len(instances))
+	for _, inst := range instances {
+		ids = append(ids, inst.ID)
+		elems = append(elems, types.ObjectValueMust(fleetInstanceAttrTypes, map[string]attr.Value{
+			"id":        types.StringValue(inst.ID),
+			"name":      types.StringValue(inst.Name),
+			"server_id": types.StringValue(inst.ServerID),
+			"state":     types.StringValue(inst.State),
+		}))
+	}
+	m.IDs = stringListValue(ids)
+	m.Instances = types.ListValueMust(types.ObjectType{AttrTypes: fleetInstanceAttrTypes}, elems)
+}
+
+// instances reads the instances list from state.
+func (m *instancesModel) instances(ctx context.Context, diags *diag.Diagnostics) []fleetInstance {
+	var raw []struct {
+		ID       types.String `tfsdk:"id"`
+		Name     types.String `tfsdk:"name"`
+		ServerID types.String `tfsdk:"server_id"`
+		State    types.String `tfsdk:"state"`
+	}
+	diags.Append(m.Instances.ElementsAs(ctx, &raw, false)...)
+	out := make([]fleetInstance, 0, len(raw))
+	for _, inst := range raw {
+		out = append(out, fleetInstance{
+			ID:       inst.ID.ValueString(),
+			Name:     inst.Name.ValueString(),
+			ServerID: inst.ServerID.ValueString(),
+			State:    inst.State.ValueString(),
+		})
+	}
+	return out
+}
+
+// fleetNameSuffix is the -0001, -0002, ... suffix CloudDC gives the host
+// names of the instances of one RunInstances call.
+var fleetNameSuffix = regexp.MustCompile(`-[0-9]+$`)
+
+// fleetBaseName returns the name a fleet was created with, from the names
+// of its instances: their common name once the numeric suffixes are
+// stripped, or the first name as it is when there is one instance or no
+// common name.
+func fleetBaseName(names []string) string {
+	if len(names) == 0 {
+		return ""
+	}
+	if len(names) == 1 {
+		return names[0]
+	}
+	base := fleetNameSuffix.ReplaceAllString(names[0], "")
+	for _, name := range names {
+		if !fleetNameSuffix.MatchString(name) || fleetNameSuffix.ReplaceAllString(name, "") != base {
+			return names[0]
+		}
+	}
+	return base
+}

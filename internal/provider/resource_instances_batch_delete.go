@@ -1,0 +1,307 @@
+// Copyright (c) The terraform-provider-clouddc authors
+// SPDX-License-Identifier: MPL-2.0
+
+package provider
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/clouddc-community/terraform-provider-clouddc/internal/clouddc"
+)
+
+var (
+	_ resource.Resource                = (*instancesBatchDeleteResource)(nil)
+	_ resource.ResourceWithConfigure   = (*instancesBatchDeleteResource)(nil)
+	_ resource.ResourceWithImportState = (*instancesBatchDeleteResource)(nil)
+)
+
+// Default timeouts of clouddc_instances_batch_delete.
+const (
+	batchDeleteLookupTimeout = 5 * time.Minute
+	batchDeleteDeleteTimeout = 30 * time.Minute
+)
+
+// NewInstancesBatchDeleteResource returns the clouddc_instances_batch_delete
+// resource: it adopts up to 50 existing instances and deletes them all with
+// one batch-delete call on destroy.
+func NewInstancesBatchDeleteResource() resource.Resource {
+	return &instancesBatchDeleteResource{}
+}
+
+type instancesBatchDeleteResource struct {
+	data *providerData
+}
+
+type instancesBatchDeleteModel struct {
+	ID           types.String   `tfsdk:"id"`
+	InstanceIDs  types.Set      `tfsdk:"instance_ids"`
+	RemainingIDs types.Set      `tfsdk:"remaining_ids"`
+	States       types.Map      `tfsdk:"states"`
+	Timeouts     timeouts.Value `tfsdk:"timeouts"`
+}
+
+func (r *instancesBatchDeleteResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_instances_batch_delete"
+}
+
+func (r *instancesBatchDeleteResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		Description: "Adopts up to 50 existing CloudDC instances and deletes them together on `terraform destroy`: " +
+			"one batch-delete call for the instances that still exist, then a wait until every one is `terminated`. " +
+			"Creating the resource changes nothing in the cloud; it only checks that every instance exists. " +
+			"Changing `instance_ids` updates in place: added instances are adopted, removed instances are released " +
+			"and left running (they are not deleted). If a deletion fails or times out, the state keeps exactly the " +
+			"instances that still exist, so the next `terraform destroy` resumes with them.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Description: "Identifier of this batch: the first 16 bytes of the SHA-256 of the sorted `instance_ids` " +
+					"joined by commas, in hex. It is recomputed when `instance_ids` changes and has no meaning in CloudDC.",
+				Computed: true,
+			},
+			"instance_ids": schema.SetAttribute{
+				Description: "IDs of the instances to adopt: 1 to 50 lower-case UUIDs (one batch-delete call takes at most 50). " +
+					"Each must exist when it is added. Removing an ID releases that instance without deleting it. " +
+					"Duplicates collapse into one, as in any set.",
+				ElementType: types.StringType,
+				Required:    true,
+				Validators:  batchInstanceIDsValidators(),
+			},
+			"remaining_ids": schema.SetAttribute{
+				Description: "IDs from `instance_ids` whose instances still exist (not terminated, not deleted), as of the last refresh. " +
+					"Destroy deletes these. The resource disappears from state once this would be empty.",
+				ElementType: types.StringType,
+				Computed:    true,
+			},
+			"states": schema.MapAttribute{
+				Description: "State of each remaining instance (e.g. `running`, `stopped`, `shutting-down`, `error`), keyed by instance ID, as of the last refresh.",
+				ElementType: types.StringType,
+				Computed:    true,
+			},
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{
+				Create:            true,
+				Update:            true,
+				Delete:            true,
+				CreateDescription: "How long the lookup of the instances may take on create (default 5m).",
+				UpdateDescription: "How long the lookup of added instances may take on update (default 5m).",
+				DeleteDescription: "How long the batch delete and the wait until every instance is terminated may take (default 30m). " +
+					"When it runs out, the error lists what remains and the state keeps exactly those instances.",
+			}),
+		},
+	}
+}
+
+func (r *instancesBatchDeleteResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *instancesBatchDeleteResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan instancesBatchDeleteModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := plan.Timeouts.Create(ctx, batchDeleteLookupTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	ids := stringsFrom(ctx, plan.InstanceIDs, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	existing := r.adopt(ctx, ids, ids, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	plan.ID = types.StringValue(instanceSetID(ids))
+	plan.setExisting(ids, existing)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *instancesBatchDeleteResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state instancesBatchDeleteModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ids := state.trackedIDs(ctx, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	existing, _, err := lookupInstances(ctx, r.data.engine, ids)
+	if err != nil {
+		resp.Diagnostics.AddError("Reading CloudDC instances failed", err.Error())
+		return
+	}
+	if len(existing) == 0 {
+		tflog.Info(ctx, "every adopted instance is gone; removing the batch from state", map[string]any{"instance_ids": ids})
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	state.setExisting(ids, existing)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *instancesBatchDeleteResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state instancesBatchDeleteModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := plan.Timeouts.Update(ctx, batchDeleteLookupTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	ids := stringsFrom(ctx, plan.InstanceIDs, &resp.Diagnostics)
+	prior := stringsFrom(ctx, state.InstanceIDs, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	var added, released []string
+	for _, id := range ids {
+		if !slices.Contains(prior, id) {
+			added = append(added, id)
+		}
+	}
+	for _, id := range prior {
+		if !slices.Contains(ids, id) {
+			released = append(released, id)
+		}
+	}
+	existing := r.adopt(ctx, ids, added, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	tflog.Info(ctx, "updated the adopted instances", map[string]any{"adopted": added, "released": released})
+	plan.ID = types.StringValue(instanceSetID(ids))
+	plan.setExisting(ids, existing)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *instancesBatchDeleteResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state instancesBatchDeleteModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := state.Timeouts.Delete(ctx, batchDeleteDeleteTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ids := state.trackedIDs(ctx, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	remaining, err := deleteAndWait(ctx, r.data.engine, ids, timeout)
+	if err == nil {
+		return
+	}
+	addDeleteError(&resp.Diagnostics, err)
+	if remaining == nil {
+		return // Nothing is known about what remains: keep the prior state.
+	}
+	// Keep exactly the unfinished instances, so the next destroy resumes with them.
+	remainingIDs := make([]string, 0, len(remaining))
+	states := make(map[string]attr.Value, len(remaining))
+	for _, res := range remaining {
+		remainingIDs = append(remainingIDs, res.ID)
+		states[res.ID] = types.StringValue(res.State)
+	}
+	state.InstanceIDs = stringSetValue(remainingIDs)
+	state.RemainingIDs = stringSetValue(remainingIDs)
+	state.States = types.MapValueMust(types.StringType, states)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *instancesBatchDeleteResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	ids, err := parseImportIDs(req.ID)
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid import ID", err.Error())
+		return
+	}
+	if len(ids) > clouddc.MaxBatchIDs {
+		resp.Diagnostics.AddError("Invalid import ID", fmt.Sprintf(
+			"clouddc_instances_batch_delete holds at most %d instances, got %d; import them into several resources.",
+			clouddc.MaxBatchIDs, len(ids)))
+		return
+	}
+	existing := r.adopt(ctx, ids, ids, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	var model instancesBatchDeleteModel
+	model.setExisting(ids, existing)
+	// The state starts null; timeouts stays null like an unset block.
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), instanceSetID(ids))...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("instance_ids"), stringSetValue(ids))...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("remaining_ids"), model.RemainingIDs)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("states"), model.States)...)
+}
+
+// adopt looks up ids in one bulk call and reports, as one error, those of
+// mustExist that do not exist. It returns the instances that exist.
+func (r *instancesBatchDeleteResource) adopt(ctx context.Context, ids, mustExist []string, diags *diag.Diagnostics) map[string]clouddc.Instance {
+	existing, missing, err := lookupInstances(ctx, r.data.engine, ids)
+	if err != nil {
+		diags.AddError("Looking up CloudDC instances failed", err.Error())
+		return nil
+	}
+	var unknown []string
+	for _, id := range missing {
+		if slices.Contains(mustExist, id) {
+			unknown = append(unknown, id)
+		}
+	}
+	if len(unknown) > 0 {
+		addMissingInstancesError(diags, r.data.projectID, unknown)
+		return nil
+	}
+	return existing
+}
+
+// trackedIDs returns the IDs that may still exist: remaining_ids when it is
+// known, else instance_ids.
+func (m *instancesBatchDeleteModel) trackedIDs(ctx context.Context, diags *diag.Diagnostics) []string {
+	if !m.RemainingIDs.IsNull() && !m.RemainingIDs.IsUnknown() {
+		return stringsFrom(ctx, m.RemainingIDs, diags)
+	}
+	return stringsFrom(ctx, m.InstanceIDs, diags)
+}
+
+// setExisting fills remaining_ids and states from the instances of ids that
+// exist.
+func (m *instancesBatchDeleteModel) setExisting(ids []string, existing map[string]clouddc.Instance) {
+	remaining := make([]string, 0, len(existing))
+	states := make(map[string]attr.Value, len(existing))
+	for _, id := range ids {
+		if inst, ok := existing[id]; ok {
+			remaining = append(remaining, id)
+			states[id] = types.StringValue(inst.State)
+		}
+	}
+	m.RemainingIDs = stringSetValue(remaining)
+	m.States = types.MapValueMust(types.StringType, states)
+}
