@@ -213,7 +213,7 @@ func TestDeleteInstancesCancelReturnsPromptly(t *testing.T) {
 		time.AfterFunc(30*time.Millisecond, cancel)
 		start := time.Now()
 		err := e.DeleteInstances(ctx, ids, DeleteOptions{Wait: true})
-		if took := time.Since(start); took > 500*time.Millisecond {
+		if took := time.Since(start); took > time.Second {
 			t.Errorf("optimize=%v: took %v to return after cancel", optimize, took)
 		}
 		if !errors.Is(err, context.Canceled) {
