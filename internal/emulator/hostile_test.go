@@ -13,11 +13,10 @@ import (
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/emulator"
 )
 
-// sdkRequest signs a request with the official SDK's signer at time at and
-// sends it.
-func sdkRequest(t *testing.T, method, endpoint, path, body, ak, sk string, at time.Time) (int, []byte) {
+// sdkPost signs a POST with the official SDK's signer at time at and sends it.
+func sdkPost(t *testing.T, endpoint, path, body, ak, sk string, at time.Time) (int, []byte) {
 	t.Helper()
-	b := request.NewHttpRequestBuilder().WithEndpoint(endpoint).WithMethod(method).WithPath(path).
+	b := request.NewHttpRequestBuilder().WithEndpoint(endpoint).WithMethod(http.MethodPost).WithPath(path).
 		AddHeaderParam("Content-Type", "application/json;charset=UTF-8").
 		AddHeaderParam("X-Sdk-Date", at.UTC().Format("20060102T150405Z"))
 	if body != "" {
@@ -70,43 +69,43 @@ func TestHostileInput(t *testing.T) {
 		msg    string
 	}{
 		{"51 IDs", func() (int, []byte) {
-			return a.doStatus("POST", deletePath, `{"instance_id_set":["`+strings.Join(append(ids(50), victim), `","`)+`"]}`, tok)
+			return a.postRaw(deletePath, `{"instance_id_set":["`+strings.Join(append(ids(50), victim), `","`)+`"]}`, tok)
 		}, 400, "iMetal.0001", "at most 50"},
 		{"duplicate IDs", func() (int, []byte) {
-			return a.doStatus("POST", deletePath, `{"instance_id_set":["`+victim+`","`+victim+`"]}`, tok)
+			return a.postRaw(deletePath, `{"instance_id_set":["`+victim+`","`+victim+`"]}`, tok)
 		}, 400, "iMetal.0001", "duplicate"},
-		{"empty set", func() (int, []byte) { return a.doStatus("POST", deletePath, `{"instance_id_set":[]}`, tok) }, 400, "iMetal.0002", "instance_id_set"},
+		{"empty set", func() (int, []byte) { return a.postRaw(deletePath, `{"instance_id_set":[]}`, tok) }, 400, "iMetal.0002", "instance_id_set"},
 		{"non-UUID", func() (int, []byte) {
-			return a.doStatus("POST", deletePath, `{"instance_id_set":["`+victim+`","i-123"]}`, tok)
+			return a.postRaw(deletePath, `{"instance_id_set":["`+victim+`","i-123"]}`, tok)
 		}, 400, "iMetal.0001", "i-123"},
 		{"upper-case UUID", func() (int, []byte) {
-			return a.doStatus("POST", deletePath, `{"instance_id_set":["`+strings.ToUpper(victim)+`"]}`, tok)
+			return a.postRaw(deletePath, `{"instance_id_set":["`+strings.ToUpper(victim)+`"]}`, tok)
 		}, 400, "iMetal.0001", "lowercase"},
 		{"unknown ID", func() (int, []byte) {
-			return a.doStatus("POST", deletePath, `{"instance_id_set":["`+victim+`","`+unknownID+`"]}`, tok)
+			return a.postRaw(deletePath, `{"instance_id_set":["`+victim+`","`+unknownID+`"]}`, tok)
 		}, 404, "iMetal.0200", unknownID},
-		{"malformed JSON", func() (int, []byte) { return a.doStatus("POST", deletePath, `{"instance_id_set":["`, tok) }, 400, "iMetal.0001", "JSON"},
+		{"malformed JSON", func() (int, []byte) { return a.postRaw(deletePath, `{"instance_id_set":["`, tok) }, 400, "iMetal.0001", "JSON"},
 		{"body over 1 MiB", func() (int, []byte) {
-			return a.doStatus("POST", deletePath, `{"instance_id_set":["`+victim+`"],"pad":"`+strings.Repeat("x", 1<<20)+`"}`, tok)
+			return a.postRaw(deletePath, `{"instance_id_set":["`+victim+`"],"pad":"`+strings.Repeat("x", 1<<20)+`"}`, tok)
 		}, 413, "iMetal.0001", "larger than"},
-		{"missing token", func() (int, []byte) { return a.doStatus("POST", deletePath, good, nil) }, 401, "iMetal.0003", "no credentials"},
+		{"missing token", func() (int, []byte) { return a.postRaw(deletePath, good, nil) }, 401, "iMetal.0003", "no credentials"},
 		{"wrong token", func() (int, []byte) {
-			return a.doStatus("POST", deletePath, good, map[string]string{"X-Auth-Token": "nope"})
+			return a.postRaw(deletePath, good, map[string]string{"X-Auth-Token": "nope"})
 		}, 401, "iMetal.0003", "not valid"},
 		{"expired token", func() (int, []byte) {
-			return a.doStatus("POST", deletePath, good, map[string]string{"X-Auth-Token": expired})
+			return a.postRaw(deletePath, good, map[string]string{"X-Auth-Token": expired})
 		}, 401, "iMetal.0003", "expired"},
 		{"another project's path", func() (int, []byte) {
-			return a.doStatus("POST", "/v1/ffffffffffffffffffffffffffffffff/instances/batch-delete", good, tok)
+			return a.postRaw("/v1/ffffffffffffffffffffffffffffffff/instances/batch-delete", good, tok)
 		}, 403, "iMetal.0004", "Insufficient permissions"},
 		{"bad signature", func() (int, []byte) {
-			return sdkRequest(t, "POST", a.srv.URL, deletePath, good, testAK, "wrong-secret", clock.Now())
+			return sdkPost(t, a.srv.URL, deletePath, good, testAK, "wrong-secret", clock.Now())
 		}, 401, "iMetal.0003", "signature"},
 		{"unknown access key", func() (int, []byte) {
-			return sdkRequest(t, "POST", a.srv.URL, deletePath, good, "OTHERAK", testSK, clock.Now())
+			return sdkPost(t, a.srv.URL, deletePath, good, "OTHERAK", testSK, clock.Now())
 		}, 401, "iMetal.0003", "access key"},
 		{"clock skew over 15 minutes", func() (int, []byte) {
-			return sdkRequest(t, "POST", a.srv.URL, deletePath, good, testAK, testSK, clock.Now().Add(-16*time.Minute))
+			return sdkPost(t, a.srv.URL, deletePath, good, testAK, testSK, clock.Now().Add(-16*time.Minute))
 		}, 401, "iMetal.0003", "15m0s"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -122,7 +121,7 @@ func TestHostileInput(t *testing.T) {
 		})
 	}
 	// The same request, correctly signed within the allowed skew, works.
-	status, data := sdkRequest(t, "POST", a.srv.URL, deletePath, good, testAK, testSK, clock.Now().Add(-14*time.Minute))
+	status, data := sdkPost(t, a.srv.URL, deletePath, good, testAK, testSK, clock.Now().Add(-14*time.Minute))
 	if status != http.StatusAccepted {
 		t.Fatalf("correctly signed delete: %d %s", status, data)
 	}
@@ -131,10 +130,10 @@ func TestHostileInput(t *testing.T) {
 	}
 }
 
-// doStatus sends a raw body to an absolute API path and returns status and body.
-func (a *api) doStatus(method, path, body string, headers map[string]string) (int, []byte) {
+// postRaw posts a raw body to an absolute API path and returns status and body.
+func (a *api) postRaw(path, body string, headers map[string]string) (int, []byte) {
 	a.t.Helper()
-	status, _, data := a.doWith(method, a.srv.URL+path, body, headers)
+	status, _, data := a.doWith(http.MethodPost, a.srv.URL+path, body, headers)
 	return status, data
 }
 
