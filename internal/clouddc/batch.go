@@ -276,20 +276,22 @@ func (e *Engine) finishDelete(ctx context.Context, ids []string, outcomes map[st
 			}
 			return verdictPending
 		}
-		var onRound func(map[string]observation)
-		if opts.OnProgress != nil {
-			onRound = func(last map[string]observation) {
-				all := make(map[string]observation, len(ids))
-				for _, id := range ids {
-					if o, ok := last[id]; ok {
-						all[id] = o
-					} else if outcomes[id].gone {
-						all[id] = observation{Instance: Instance{ID: id}, Gone: true}
-					}
-				}
-				counts, done := countStates(ids, all)
-				opts.OnProgress(Progress{Total: len(ids), Done: done, Counts: counts, Elapsed: time.Since(start)})
+		redelete := e.newRedeleter(wait)
+		onRound := func(last map[string]observation) {
+			redelete.check(ctx, last)
+			if opts.OnProgress == nil {
+				return
 			}
+			all := make(map[string]observation, len(ids))
+			for _, id := range ids {
+				if o, ok := last[id]; ok {
+					all[id] = o
+				} else if outcomes[id].gone {
+					all[id] = observation{Instance: Instance{ID: id}, Gone: true}
+				}
+			}
+			counts, done := countStates(ids, all)
+			opts.OnProgress(Progress{Total: len(ids), Done: done, Counts: counts, Elapsed: time.Since(start)})
 		}
 		last, verdicts, err := e.waitLoop(ctx, wait, judge, onRound)
 		for _, id := range wait {
@@ -321,6 +323,54 @@ func (e *Engine) finishDelete(ctx context.Context, ids []string, outcomes map[st
 		}
 	}
 	return derr
+}
+
+// redeleter sends a delete once more for an instance that keeps showing a
+// state other than shutting-down, terminated or error for RedeleteAfter
+// after its delete was accepted: the request was lost (or undone), and
+// waiting longer would only run into the timeout.
+type redeleter struct {
+	e         *Engine
+	ids       []string
+	firstSeen map[string]time.Time
+	done      map[string]bool
+}
+
+func (e *Engine) newRedeleter(ids []string) *redeleter {
+	return &redeleter{e: e, ids: ids, firstSeen: make(map[string]time.Time), done: make(map[string]bool)}
+}
+
+func (r *redeleter) check(ctx context.Context, last map[string]observation) {
+	now := time.Now()
+	var again []string
+	for _, id := range r.ids {
+		o, ok := last[id]
+		st := o.Instance.State
+		if !ok || o.Gone || st == StateShuttingDown || IsTerminalState(st) || IsFailedState(st) || r.done[id] {
+			delete(r.firstSeen, id)
+			continue
+		}
+		first, seen := r.firstSeen[id]
+		switch {
+		case !seen:
+			r.firstSeen[id] = now
+		case now.Sub(first) >= r.e.opts.RedeleteAfter:
+			again = append(again, id)
+			r.done[id] = true
+		}
+	}
+	if len(again) == 0 {
+		return
+	}
+	tflog.SubsystemWarn(ctx, LogSubsystem, "engine: instances still not shutting down after their delete was accepted; deleting them again",
+		map[string]any{"ids": again, "after_ms": r.e.opts.RedeleteAfter.Milliseconds()})
+	for _, part := range chunks(again, MaxBatchIDs) {
+		for id, o := range r.e.deleteChunk(ctx, part) {
+			if o.err != nil {
+				tflog.SubsystemWarn(ctx, LogSubsystem, "engine: deleting again failed; still waiting", map[string]any{"id": id, "error": o.err.Error()})
+			}
+		}
+	}
 }
 
 // fillUnknownStates looks up the instances whose delete request failed, so

@@ -383,3 +383,20 @@ func sameSet(a, b []string) bool {
 	slices.Sort(y)
 	return slices.Equal(x, y)
 }
+
+func TestDeleteInstancesResendsLostDelete(t *testing.T) {
+	f := newFakeAPI()
+	ids := f.add(3, StateRunning)
+	f.lose = map[string]bool{ids[1]: true}
+	opts := testOptions(true)
+	opts.RedeleteAfter = 30 * time.Millisecond
+	e := NewEngine(f, opts)
+	if err := e.DeleteInstances(t.Context(), ids, DeleteOptions{Wait: true}); err != nil {
+		t.Fatalf("a lost delete must be sent again, not waited for until the timeout: %v", err)
+	}
+	b := f.batches()
+	if len(b) != 2 || !slices.Equal(b[1], ids[1:2]) {
+		t.Errorf("batches %v: want the lost one sent again, alone", b)
+	}
+	assertAllGone(t, f, ids)
+}
