@@ -258,14 +258,7 @@ func (e *Engine) finishDelete(ctx context.Context, ids []string, outcomes map[st
 		}
 	}
 
-	e.fillUnknownStates(ctx, unfinished)
-	// The cause is the first request error, a context error before others.
-	for _, id := range ids {
-		if r, ok := unfinished[id]; ok && r.Err != nil && (cause == nil || isContextErr(r.Err) && !isContextErr(cause)) {
-			cause = r.Err
-		}
-	}
-
+	var acceptedUnseen []string
 	if len(wait) > 0 {
 		judge := func(o observation, _ time.Duration) verdict {
 			switch {
@@ -299,14 +292,27 @@ func (e *Engine) finishDelete(ctx context.Context, ids []string, outcomes map[st
 				continue
 			}
 			o, seen := last[id]
-			r := resultFromObservation(id, o, seen)
 			if !seen {
-				r.State = StateShuttingDown // accepted, not yet polled
+				acceptedUnseen = append(acceptedUnseen, id)
 			}
+			unfinished[id] = resultFromObservation(id, o, seen)
+		}
+		cause = err
+	}
+
+	e.fillUnknownStates(ctx, unfinished)
+	for _, id := range acceptedUnseen {
+		if r, ok := unfinished[id]; ok && r.State == "" && !r.Gone {
+			r.State = StateShuttingDown // accepted; the lookup could not tell
 			unfinished[id] = r
 		}
-		if err != nil {
-			cause = err
+	}
+	if cause == nil {
+		// The first request error, a context error before others.
+		for _, id := range ids {
+			if r, ok := unfinished[id]; ok && r.Err != nil && (cause == nil || isContextErr(r.Err) && !isContextErr(cause)) {
+				cause = r.Err
+			}
 		}
 	}
 
@@ -373,23 +379,35 @@ func (r *redeleter) check(ctx context.Context, last map[string]observation) {
 	}
 }
 
-// fillUnknownStates looks up the instances whose delete request failed, so
-// that the error shows their state, and drops those that turn out to be
-// gone. It does nothing once ctx has ended.
+// finalLookupTimeout bounds the lookup that fills in the states of the
+// error report once the caller's context has ended (timeout, interrupt).
+const finalLookupTimeout = 3 * time.Second
+
+// fillUnknownStates looks up the unfinished instances whose state is not
+// known (a request failed, or the context ended before a poll), so that the
+// error shows each one's state, and drops those that turn out to be gone.
+// When ctx has ended, it looks up on a detached context for at most
+// finalLookupTimeout: the report of what remains is worth one call.
 func (e *Engine) fillUnknownStates(ctx context.Context, unfinished map[string]InstanceResult) {
 	var ids []string
 	for id, r := range unfinished {
-		if r.State == "" && !isContextErr(r.Err) {
+		if r.State == "" && !r.Gone {
 			ids = append(ids, id)
 		}
 	}
-	if len(ids) == 0 || ctx.Err() != nil {
+	if len(ids) == 0 {
 		return
 	}
 	slices.Sort(ids)
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), finalLookupTimeout)
+		defer cancel()
+	}
 	obs, err := e.lookup(ctx, ids)
 	if err != nil {
-		return // the error already says what failed
+		tflog.SubsystemDebug(ctx, LogSubsystem, "engine: looking up unfinished instances failed", map[string]any{"error": err.Error()})
+		return // the report says "state unknown"
 	}
 	for _, id := range ids {
 		o := obs[id]
