@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -340,7 +341,7 @@ func TestKillAndRestart(t *testing.T) {
 	}
 	_ = cmd.Wait()
 
-	_, url = startBinary(t, bin, env)
+	cmd, url = startBinary(t, bin, env)
 	c = client{t: t, url: url}
 	after := c.list()
 	if len(after) != 20 {
@@ -385,5 +386,20 @@ func TestKillAndRestart(t *testing.T) {
 	status, data = c.do("GET", "/v1/"+projectID+"/physicalservers?manage_state=ready", "")
 	if status != http.StatusOK || !strings.Contains(string(data), fmt.Sprintf(`"count":%d`, 20)) {
 		t.Fatalf("ready servers after the deletions finished: %s, want 20", data)
+	}
+
+	// SIGTERM shuts it down cleanly.
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v, want status 0", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no exit within 10s of SIGTERM")
 	}
 }

@@ -82,8 +82,10 @@ func TestEmulatorFleetDestroyCallCounts(t *testing.T) {
 	if perInstance > 0.15 {
 		t.Errorf("%.3f calls per instance, target ≤ 0.15", perInstance)
 	}
-	if wall > deleteDuration+time.Second {
-		t.Errorf("wall %v, want within PollMax of the %v deletion", wall, deleteDuration)
+	// Generous: -race on a shared 2-core machine slows the 20 calls down;
+	// a schedule ignoring PollMax would still blow it.
+	if wall > deleteDuration+3*time.Second {
+		t.Errorf("wall %v, want close to the %v deletion", wall, deleteDuration)
 	}
 	if got := after.Instances[clouddc.StateTerminated]; got != n {
 		t.Errorf("%d instances terminated, want %d", got, n)

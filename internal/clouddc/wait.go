@@ -396,9 +396,23 @@ func (e *WaitError) Error() string {
 	if e.Cause != nil && !isContextErr(e.Cause) {
 		fmt.Fprintf(&b, "\ncause: %v", e.Cause)
 	}
+	failed, gone := false, false
+	for _, r := range e.Failed {
+		switch {
+		case IsFailedState(r.State):
+			failed = true
+		case r.Gone, IsTerminalState(r.State):
+			gone = true
+		}
+	}
+	if failed {
+		b.WriteString("\nThe service reported the failure above (see error_msg); an instance in state error can be deleted and created again.")
+	}
+	if gone {
+		b.WriteString("\nInstances not found or terminated no longer exist (deleted outside Terraform?); they must be created again.")
+	}
 	switch {
-	case len(e.Failed) > 0:
-		b.WriteString("\nThe service reported the failure above; see error_msg. Instances in state error can be deleted and created again.")
+	case failed || gone:
 	case errors.Is(e.Cause, context.DeadlineExceeded):
 		b.WriteString("\nRaise the timeouts of the resource if the service is just slow; the instances keep going.")
 	}

@@ -84,7 +84,9 @@ func TestWaitForStateNotFoundGrace(t *testing.T) {
 	late := "00000000-0000-7000-8000-00000000late"
 	never := "00000000-0000-7000-8000-0000000never"
 	time.AfterFunc(10*time.Millisecond, func() { f.addID(late, StatePending) })
-	e := NewEngine(f, testOptions(true))
+	opts := testOptions(true)
+	opts.NotFoundGrace = 300 * time.Millisecond // wide, for a loaded machine
+	e := NewEngine(f, opts)
 	if _, err := e.WaitForState(t.Context(), []string{late}, StateRunning); err != nil {
 		t.Fatalf("an instance listed only after a moment must be waited for: %v", err)
 	}
@@ -93,7 +95,7 @@ func TestWaitForStateNotFoundGrace(t *testing.T) {
 	if !errors.As(err, &werr) || len(werr.Failed) != 1 || !werr.Failed[0].Gone {
 		t.Fatalf("an instance never listed must fail as gone after the grace period, got %v", err)
 	}
-	if !strings.Contains(err.Error(), never+" (not found)") {
+	if !strings.Contains(err.Error(), never+" (not found)") || !strings.Contains(err.Error(), "no longer exist") {
 		t.Errorf("message: %s", err)
 	}
 }
@@ -103,7 +105,7 @@ func TestWaitForStateTimeout(t *testing.T) {
 	f.createDuration = time.Hour
 	ids := f.add(2, StatePending)
 	e := NewEngine(f, testOptions(true))
-	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
 	defer cancel()
 	_, err := e.WaitForState(ctx, ids, StateRunning)
 	var werr *WaitError
@@ -120,11 +122,12 @@ func TestBulkPollChunksOf100(t *testing.T) {
 	f.deleteDuration = 60 * time.Millisecond
 	ids := f.add(250, StateRunning)
 	e := NewEngine(f, testOptions(true))
-	rounds := 0
-	err := e.DeleteInstances(t.Context(), ids, DeleteOptions{Wait: true, OnProgress: func(Progress) { rounds++ }})
-	if err != nil {
+	if err := e.DeleteInstances(t.Context(), ids, DeleteOptions{Wait: true}); err != nil {
 		t.Fatal(err)
 	}
+	e.poller.mu.Lock()
+	rounds := e.poller.rounds
+	e.poller.mu.Unlock()
 	f.mu.Lock()
 	sizes := f.listSizes
 	f.mu.Unlock()
@@ -142,16 +145,19 @@ func TestBulkPollChunksOf100(t *testing.T) {
 func TestSharedPollerServesConcurrentWaiters(t *testing.T) {
 	f := newFakeAPI()
 	f.deleteDuration = 50 * time.Millisecond
-	e := NewEngine(f, testOptions(true))
+	e := NewEngine(f, mergingOptions())
 	const waiters, each = 20, 10
 	var wg sync.WaitGroup
 	errs := make(chan error, waiters)
+	startLine := make(chan struct{})
 	for range waiters {
 		ids := f.add(each, StateRunning)
 		wg.Go(func() {
+			<-startLine
 			errs <- e.DeleteInstances(t.Context(), ids, DeleteOptions{Wait: true})
 		})
 	}
+	close(startLine)
 	wg.Wait()
 	close(errs)
 	for err := range errs {
@@ -211,8 +217,9 @@ func TestPollErrorsTolerated(t *testing.T) {
 	if !errors.As(err, &derr) || len(derr.RemainingIDs()) != 3 || !strings.Contains(err.Error(), "Unauthorized") {
 		t.Fatalf("a permanent poll error must end the wait naming the instances, got %v", err)
 	}
-	if n := f2.count("ListInstances"); n != 1 {
-		t.Errorf("%d polls after a 401, want 1", n)
+	// The failed poll, and one lookup for the report's states; no retries.
+	if n := f2.count("ListInstances"); n != 2 {
+		t.Errorf("%d list calls after a 401, want 2", n)
 	}
 }
 

@@ -511,7 +511,7 @@ func (r *instanceResource) Delete(ctx context.Context, req resource.DeleteReques
 	if errors.As(err, &de) {
 		detail := de.Error()
 		if errors.Is(de.Cause, context.DeadlineExceeded) {
-			detail += fmt.Sprintf(" The delete timeout (%s) was reached; raise timeouts { delete } and destroy again.", timeout)
+			detail = fmt.Sprintf("The delete timeout (%s) was reached.\n%s", timeout, detail)
 		}
 		resp.Diagnostics.AddError(fmt.Sprintf("Instance %s was not deleted", id), detail)
 		return

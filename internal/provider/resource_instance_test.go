@@ -488,3 +488,75 @@ func TestAccProvider_configErrors(t *testing.T) {
 		Steps:                    steps,
 	})
 }
+
+// TestAccInstance_deleteFailureKeepsState makes the deletion fail (state
+// error) and then time out: each time destroy fails with an error naming the
+// instance, the instance stays in state, and a later destroy completes.
+func TestAccInstance_deleteFailureKeepsState(t *testing.T) {
+	testAccPreCheck(t)
+	srv := newAccEmulator(t, emulator.Config{DeleteDuration: 3 * time.Second})
+	res := "clouddc_instance.test"
+	withTimeout := func(d string) string {
+		c := instanceConfig{name: "doomed", image: testAccImageID, password: testAccPassword,
+			extra: fmt.Sprintf("  timeouts {\n    delete = %q\n  }\n", d)}
+		return c.hcl(srv)
+	}
+	one, zero := 1.0, 0.0
+	expectDelete := resource.ConfigPlanChecks{
+		PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(res, plancheck.ResourceActionDestroy)},
+	}
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             testAccCheckInstanceDestroyed(t, srv),
+		Steps: []resource.TestStep{
+			{Config: withTimeout("1m")},
+			{
+				// Every deletion fails: the error names the instance and the
+				// API's message; the instance stays in state.
+				PreConfig: func() {
+					srv.Emulator.SetFaults(emulator.Faults{DeleteFailureRate: &one})
+				},
+				Config:           withTimeout("1m"),
+				Destroy:          true,
+				ConfigPlanChecks: expectDelete,
+				ExpectError:      regexp.MustCompile(`(?s)Instance [0-9a-f-]{36} was not deleted.*error`),
+			},
+			{
+				// A delete timeout counts once it is in state.
+				PreConfig: func() {
+					srv.Emulator.SetFaults(emulator.Faults{DeleteFailureRate: &zero})
+				},
+				Config: withTimeout("300ms"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("state"), knownvalue.StringExact("error")),
+				},
+			},
+			{
+				// The delete timeout ends the wait while the instance is still
+				// shutting down; the error says so and what to do.
+				Config:           withTimeout("300ms"),
+				Destroy:          true,
+				ConfigPlanChecks: expectDelete,
+				ExpectError:      regexp.MustCompile(`(?s)was not deleted.*delete timeout \(300ms\) was reached`),
+			},
+			{
+				// Once the deletion under way has finished, a rerun completes:
+				// the refresh finds the instance terminated and drops it.
+				PreConfig: func() {
+					ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+					defer cancel()
+					ids, err := testAccInstanceIDs(ctx, t, srv)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if err := testAccEngine(t, srv).DeleteInstances(ctx, ids, clouddc.DeleteOptions{Wait: true}); err != nil {
+						t.Fatalf("waiting for the deletion under way: %v", err)
+					}
+				},
+				Config:  withTimeout("300ms"),
+				Destroy: true,
+			},
+		},
+	})
+}

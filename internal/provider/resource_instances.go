@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"regexp"
 	"slices"
 	"time"
 
@@ -58,54 +57,6 @@ func NewInstancesResource() resource.Resource {
 
 type instancesResource struct {
 	data *providerData
-}
-
-type instancesModel struct {
-	ID                types.String   `tfsdk:"id"`
-	Name              types.String   `tfsdk:"name"`
-	ImageID           types.String   `tfsdk:"image_id"`
-	VpcID             types.String   `tfsdk:"vpc_id"`
-	NetworkInterfaces types.List     `tfsdk:"network_interfaces"`
-	Description       types.String   `tfsdk:"description"`
-	Metadata          types.Map      `tfsdk:"metadata"`
-	Password          types.String   `tfsdk:"password"`
-	PasswordWO        types.String   `tfsdk:"password_wo"`
-	PasswordWOVersion types.Int64    `tfsdk:"password_wo_version"`
-	InstanceCount     types.Int64    `tfsdk:"instance_count"`
-	MinCount          types.Int64    `tfsdk:"min_count"`
-	ServerIDs         types.Set      `tfsdk:"server_ids"`
-	IDs               types.List     `tfsdk:"ids"`
-	Instances         types.List     `tfsdk:"instances"`
-	Timeouts          timeouts.Value `tfsdk:"timeouts"`
-}
-
-// fleetMetadataKeyPattern is what a metadata key may contain (§3.4 of the API notes).
-var fleetMetadataKeyPattern = regexp.MustCompile(`^[A-Za-z0-9_:. -]+$`)
-
-type fleetNICModel struct {
-	SubnetID types.String `tfsdk:"subnet_id"`
-}
-
-var fleetNICAttrTypes = map[string]attr.Type{"subnet_id": types.StringType}
-
-// fleetInstanceAttrTypes describes one element of the computed instances list.
-var fleetInstanceAttrTypes = map[string]attr.Type{
-	"id":        types.StringType,
-	"name":      types.StringType,
-	"server_id": types.StringType,
-	"state":     types.StringType,
-}
-
-// fleetInstance is one element of the computed instances list.
-type fleetInstance struct {
-	ID       string
-	Name     string
-	ServerID string
-	State    string
-}
-
-func fleetInstanceFrom(inst clouddc.Instance) fleetInstance {
-	return fleetInstance{ID: inst.ID, Name: inst.Name, ServerID: inst.ServerID, State: inst.State}
 }
 
 func (r *instancesResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -333,8 +284,8 @@ func (r *instancesResource) Create(ctx context.Context, req resource.CreateReque
 		// Keep the instances in state (Terraform taints the fleet) so that
 		// they are deleted, not stranded.
 		resp.Diagnostics.AddError("Waiting for the CloudDC instances to run failed", fmt.Sprintf(
-			"%d instances were started (%v) but did not all reach running: %s\n\n"+
-				"Terraform keeps them in state and marks the fleet tainted; the next apply replaces it.", len(ids), ids, err))
+			"%d instances were started but did not all reach running: %s\n\n"+
+				"Terraform keeps all of them in state (ids) and marks the fleet tainted; the next apply replaces it.", len(ids), err))
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
@@ -517,114 +468,4 @@ func (r *instancesResource) changePassword(ctx context.Context, ids []string, pa
 		}
 	}
 	return nil
-}
-
-// passwordOf returns the configured password: password from the plan, or
-// the write-only password_wo, which only the config holds.
-func passwordOf(plan, cfg instancesModel) string {
-	if !plan.Password.IsNull() {
-		return plan.Password.ValueString()
-	}
-	return cfg.PasswordWO.ValueString()
-}
-
-// runInstancesRequest builds the RunInstances body from the plan.
-func (m *instancesModel) runInstancesRequest(ctx context.Context, password string, diags *diag.Diagnostics) *clouddc.RunInstancesRequest {
-	var nics []fleetNICModel
-	diags.Append(m.NetworkInterfaces.ElementsAs(ctx, &nics, false)...)
-	var metadata map[string]string
-	if !m.Metadata.IsNull() {
-		diags.Append(m.Metadata.ElementsAs(ctx, &metadata, false)...)
-	}
-	var servers []string
-	if !m.ServerIDs.IsNull() {
-		servers = stringsFrom(ctx, m.ServerIDs, diags)
-	}
-	if diags.HasError() {
-		return nil
-	}
-	maxCount := int32(m.InstanceCount.ValueInt64()) // Validated to be at most MaxInt32.
-	minCount := maxCount
-	if !m.MinCount.IsNull() {
-		minCount = int32(m.MinCount.ValueInt64()) // Validated to be at most MaxInt32.
-	}
-	req := &clouddc.RunInstancesRequest{
-		Name:        m.Name.ValueString(),
-		ImageID:     m.ImageID.ValueString(),
-		VpcID:       m.VpcID.ValueString(),
-		Password:    password,
-		Metadata:    metadata,
-		Description: m.Description.ValueString(),
-		MinCount:    &minCount,
-		MaxCount:    &maxCount,
-	}
-	for _, nic := range nics {
-		req.NetworkInterfaces = append(req.NetworkInterfaces, clouddc.RunInstancesNetworkInterface{SubnetID: nic.SubnetID.ValueString()})
-	}
-	if len(servers) > 0 {
-		req.Placement = &clouddc.RunInstancesPlacement{ServerIDSet: servers}
-	}
-	return req
-}
-
-// setInstances sets ids and instances.
-func (m *instancesModel) setInstances(instances []fleetInstance) {
-	ids := make([]string, 0, len(instances))
-	elems := make([]attr.Value, 0, len(instances))
-	for _, inst := range instances {
-		ids = append(ids, inst.ID)
-		elems = append(elems, types.ObjectValueMust(fleetInstanceAttrTypes, map[string]attr.Value{
-			"id":        types.StringValue(inst.ID),
-			"name":      types.StringValue(inst.Name),
-			"server_id": types.StringValue(inst.ServerID),
-			"state":     types.StringValue(inst.State),
-		}))
-	}
-	m.IDs = stringListValue(ids)
-	m.Instances = types.ListValueMust(types.ObjectType{AttrTypes: fleetInstanceAttrTypes}, elems)
-}
-
-// instances reads the instances list from state.
-func (m *instancesModel) instances(ctx context.Context, diags *diag.Diagnostics) []fleetInstance {
-	var raw []struct {
-		ID       types.String `tfsdk:"id"`
-		Name     types.String `tfsdk:"name"`
-		ServerID types.String `tfsdk:"server_id"`
-		State    types.String `tfsdk:"state"`
-	}
-	diags.Append(m.Instances.ElementsAs(ctx, &raw, false)...)
-	out := make([]fleetInstance, 0, len(raw))
-	for _, inst := range raw {
-		out = append(out, fleetInstance{
-			ID:       inst.ID.ValueString(),
-			Name:     inst.Name.ValueString(),
-			ServerID: inst.ServerID.ValueString(),
-			State:    inst.State.ValueString(),
-		})
-	}
-	return out
-}
-
-// fleetNameSuffix is the -0001, -0002, ... suffix CloudDC gives the host
-// names of the instances of one RunInstances call.
-var fleetNameSuffix = regexp.MustCompile(`-[0-9]+$`)
-
-// fleetBaseName returns the name a fleet was created with, from the names
-// of its instances: their common name once the numeric suffixes are
-// stripped, or the first name as it is when there is one instance or no
-// common name.
-func fleetBaseName(names []string) string {
-	if len(names) == 0 {
-		return ""
-	}
-	if len(names) == 1 {
-		return names[0]
-	}
-	base := fleetNameSuffix.ReplaceAllString(names[0], "")
-	for _, name := range names {
-		if !fleetNameSuffix.MatchString(name) || fleetNameSuffix.ReplaceAllString(name, "") != base {
-			return names[0]
-		}
-	}
-	return base
 }

@@ -50,7 +50,8 @@ func resourceAttrs(prefix string, attrs map[string]rschema.Attribute, blocks map
 		}
 	}
 	for name, b := range blocks {
-		out[prefix+name] = b
+		// A block's own description is optional (tfplugindocs lists it as a
+		// section); the attributes inside it must be described.
 		if sb, ok := b.(rschema.SingleNestedBlock); ok {
 			for k, v := range resourceAttrs(prefix+name+".", sb.Attributes, sb.Blocks) {
 				out[k] = v
