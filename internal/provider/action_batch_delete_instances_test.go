@@ -303,3 +303,19 @@ func hclStrings(vals []string) string {
 	}
 	return "[" + strings.Join(quoted, ", ") + "]"
 }
+
+// TestActionsUnconfiguredProvider: invoking before ConfigureProvider must be a
+// clear error, not a panic.
+func TestActionsUnconfiguredProvider(t *testing.T) {
+	t.Parallel()
+	s := newActionServer(t, nil, 0)
+	for typeName, vals := range map[string]map[string]tftypes.Value{
+		batchDeleteActionType: {"instance_ids": stringSet(fakeUUIDs(1)...)},
+		serverPowerActionType: {"server_ids": stringSet(fakeUUIDs(1)...), "action": tfString("on")},
+	} {
+		res := s.invoke(t.Context(), typeName, vals)
+		if got := errorText(res.diagnostics); !strings.Contains(got, "Provider not configured") {
+			t.Errorf("%s: want a provider-not-configured error, got %q", typeName, got)
+		}
+	}
+}
