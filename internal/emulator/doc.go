@@ -53,6 +53,8 @@
 // its pending transition with the wall-clock time it is due, and readers
 // apply it when that time has passed. So transitions resume exactly after
 // a restart, cost nothing while idle, and scale to any number of instances.
+// One background sweep only frees the memory and disk of terminated
+// instances past their TTL, which lookups already hide.
 //
 // # Choices where the documentation is silent
 //

@@ -5,7 +5,6 @@ package provider
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
@@ -194,7 +193,7 @@ func (d *instancesDataSource) Read(ctx context.Context, req datasource.ReadReque
 	m.InstanceIDs = []string{}
 	for in, err := range d.data.client.AllInstances(ctx, q) {
 		if err != nil {
-			resp.Diagnostics.AddError("Cannot list instances", fmt.Sprintf("ListInstances failed: %s", err))
+			resp.Diagnostics.AddError("Cannot list instances", err.Error())
 			return
 		}
 		m.Instances = append(m.Instances, instanceSummary(in))

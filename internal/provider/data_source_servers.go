@@ -5,7 +5,6 @@ package provider
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -129,7 +128,7 @@ func (d *serversDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	q := clouddc.ListServersRequest{ManageState: m.ManageState.ValueString()}
 	for s, err := range d.data.client.AllServers(ctx, q) {
 		if err != nil {
-			resp.Diagnostics.AddError("Cannot list servers", fmt.Sprintf("ListServers failed: %s", err))
+			resp.Diagnostics.AddError("Cannot list servers", err.Error())
 			return
 		}
 		sd := serverData{

@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/clouddc-community/terraform-provider-clouddc/internal/clouddc"
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/emulator"
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/emulator/emulatortest"
 )
@@ -337,4 +338,67 @@ func TestFleetBaseName(t *testing.T) {
 			t.Errorf("fleetBaseName(%q) = %q, want %q", tc.names, got, tc.want)
 		}
 	}
+}
+
+// TestAccInstances_placementAndMinCount places a fleet on named servers, and
+// starts a fleet that finds fewer idle servers than instance_count but at
+// least min_count: it gets what there is, with no diff on the next plan.
+func TestAccInstances_placementAndMinCount(t *testing.T) {
+	testAccPreCheck(t)
+
+	t.Run("server_ids", func(t *testing.T) {
+		srv := newAccEmulator(t, emulator.Config{Servers: 4})
+		client := testAccClient(t, srv)
+		var servers []string
+		for s, err := range client.AllServers(t.Context(), clouddc.ListServersRequest{ManageState: clouddc.ManageStateReady}) {
+			if err != nil {
+				t.Fatalf("listing servers: %v", err)
+			}
+			servers = append(servers, s.ID)
+		}
+		if len(servers) < 4 {
+			t.Fatalf("emulator has %d ready servers, want 4", len(servers))
+		}
+		// The last two, so that a random pick would rarely match.
+		want := servers[2:4]
+		resource.ParallelTest(t, resource.TestCase{
+			PreCheck:                 func() { testAccPreCheck(t) },
+			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+			Steps: []resource.TestStep{{
+				Config: fleetConfig(srv, 2, fleetPasswordWO+"  server_ids = "+fleetHCLStrings(want...)),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(fleetAddr, tfjsonpath.New("instances"), knownvalue.SetExact([]knownvalue.Check{
+						knownvalue.ObjectPartial(map[string]knownvalue.Check{"server_id": knownvalue.StringExact(want[0])}),
+						knownvalue.ObjectPartial(map[string]knownvalue.Check{"server_id": knownvalue.StringExact(want[1])}),
+					})),
+				},
+			}},
+		})
+	})
+
+	t.Run("min_count", func(t *testing.T) {
+		srv := newAccEmulator(t, emulator.Config{Servers: 3})
+		resource.ParallelTest(t, resource.TestCase{
+			PreCheck:                 func() { testAccPreCheck(t) },
+			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+			Steps: []resource.TestStep{
+				{
+					// 3 idle servers: 5 wanted, at least 4 needed → nothing starts.
+					Config:      fleetConfig(srv, 5, fleetPasswordWO+"  min_count = 4"),
+					ExpectError: regexp.MustCompile(`iMetal\.0101`),
+				},
+				{
+					// At least 2 needed → the 3 there are.
+					Config: fleetConfig(srv, 5, fleetPasswordWO+"  min_count = 2"),
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownValue(fleetAddr, tfjsonpath.New("ids"), knownvalue.ListSizeExact(3)),
+						statecheck.ExpectKnownValue(fleetAddr, tfjsonpath.New("instance_count"), knownvalue.Int64Exact(5)),
+					},
+				},
+			},
+		})
+		if n := srv.Emulator.Stats().Instances["running"]; n != 0 {
+			t.Errorf("%d instances still running after destroy", n)
+		}
+	})
 }
