@@ -99,9 +99,12 @@ func TestAccInstances_badInput(t *testing.T) {
 			})
 		})
 	}
-	if n := srv.Emulator.Stats().Requests["RunInstances"]; n != 0 {
-		t.Errorf("bad input made %d RunInstances calls, want 0", n)
-	}
+	// Cleanup runs after the parallel subtests; code after the loop would not.
+	t.Cleanup(func() {
+		if n := srv.Emulator.Stats().Requests["RunInstances"]; n != 0 {
+			t.Errorf("bad input made %d RunInstances calls, want 0", n)
+		}
+	})
 }
 
 // TestAccInstances_lifecycle creates a fleet, imports it, drops an instance
