@@ -258,14 +258,7 @@ func (e *Engine) finishDelete(ctx context.Context, ids []string, outcomes map[st
 		}
 	}
 
-	e.fillUnknownStates(ctx, unfinished)
-	// The cause is the first request error, a context error before others.
-	for _, id := range ids {
-		if r, ok := unfinished[id]; ok && r.Err != nil && (cause == nil || isContextErr(r.Err) && !isContextErr(cause)) {
-			cause = r.Err
-		}
-	}
-
+	var acceptedUnseen []string
 	if len(wait) > 0 {
 		judge := func(o observation, _ time.Duration) verdict {
 			switch {
@@ -276,20 +269,22 @@ func (e *Engine) finishDelete(ctx context.Context, ids []string, outcomes map[st
 			}
 			return verdictPending
 		}
-		var onRound func(map[string]observation)
-		if opts.OnProgress != nil {
-			onRound = func(last map[string]observation) {
-				all := make(map[string]observation, len(ids))
-				for _, id := range ids {
-					if o, ok := last[id]; ok {
-						all[id] = o
-					} else if outcomes[id].gone {
-						all[id] = observation{Instance: Instance{ID: id}, Gone: true}
-					}
-				}
-				counts, done := countStates(ids, all)
-				opts.OnProgress(Progress{Total: len(ids), Done: done, Counts: counts, Elapsed: time.Since(start)})
+		redelete := e.newRedeleter(wait)
+		onRound := func(last map[string]observation) {
+			redelete.check(ctx, last)
+			if opts.OnProgress == nil {
+				return
 			}
+			all := make(map[string]observation, len(ids))
+			for _, id := range ids {
+				if o, ok := last[id]; ok {
+					all[id] = o
+				} else if outcomes[id].gone {
+					all[id] = observation{Instance: Instance{ID: id}, Gone: true}
+				}
+			}
+			counts, done := countStates(ids, all)
+			opts.OnProgress(Progress{Total: len(ids), Done: done, Counts: counts, Elapsed: time.Since(start)})
 		}
 		last, verdicts, err := e.waitLoop(ctx, wait, judge, onRound)
 		for _, id := range wait {
@@ -297,14 +292,27 @@ func (e *Engine) finishDelete(ctx context.Context, ids []string, outcomes map[st
 				continue
 			}
 			o, seen := last[id]
-			r := resultFromObservation(id, o, seen)
 			if !seen {
-				r.State = StateShuttingDown // accepted, not yet polled
+				acceptedUnseen = append(acceptedUnseen, id)
 			}
+			unfinished[id] = resultFromObservation(id, o, seen)
+		}
+		cause = err
+	}
+
+	e.fillUnknownStates(ctx, unfinished)
+	for _, id := range acceptedUnseen {
+		if r, ok := unfinished[id]; ok && r.State == "" && !r.Gone {
+			r.State = StateShuttingDown // accepted; the lookup could not tell
 			unfinished[id] = r
 		}
-		if err != nil {
-			cause = err
+	}
+	if cause == nil {
+		// The first request error, a context error before others.
+		for _, id := range ids {
+			if r, ok := unfinished[id]; ok && r.Err != nil && (cause == nil || isContextErr(r.Err) && !isContextErr(cause)) {
+				cause = r.Err
+			}
 		}
 	}
 
@@ -323,23 +331,83 @@ func (e *Engine) finishDelete(ctx context.Context, ids []string, outcomes map[st
 	return derr
 }
 
-// fillUnknownStates looks up the instances whose delete request failed, so
-// that the error shows their state, and drops those that turn out to be
-// gone. It does nothing once ctx has ended.
+// redeleter sends a delete once more for an instance that keeps showing a
+// state other than shutting-down, terminated or error for RedeleteAfter
+// after its delete was accepted: the request was lost (or undone), and
+// waiting longer would only run into the timeout.
+type redeleter struct {
+	e         *Engine
+	ids       []string
+	firstSeen map[string]time.Time
+	done      map[string]bool
+}
+
+func (e *Engine) newRedeleter(ids []string) *redeleter {
+	return &redeleter{e: e, ids: ids, firstSeen: make(map[string]time.Time), done: make(map[string]bool)}
+}
+
+func (r *redeleter) check(ctx context.Context, last map[string]observation) {
+	now := time.Now()
+	var again []string
+	for _, id := range r.ids {
+		o, ok := last[id]
+		st := o.Instance.State
+		if !ok || o.Gone || st == StateShuttingDown || IsTerminalState(st) || IsFailedState(st) || r.done[id] {
+			delete(r.firstSeen, id)
+			continue
+		}
+		first, seen := r.firstSeen[id]
+		switch {
+		case !seen:
+			r.firstSeen[id] = now
+		case now.Sub(first) >= r.e.opts.RedeleteAfter:
+			again = append(again, id)
+			r.done[id] = true
+		}
+	}
+	if len(again) == 0 {
+		return
+	}
+	tflog.SubsystemWarn(ctx, LogSubsystem, "engine: instances still not shutting down after their delete was accepted; deleting them again",
+		map[string]any{"ids": again, "after_ms": r.e.opts.RedeleteAfter.Milliseconds()})
+	for _, part := range chunks(again, MaxBatchIDs) {
+		for id, o := range r.e.deleteChunk(ctx, part) {
+			if o.err != nil {
+				tflog.SubsystemWarn(ctx, LogSubsystem, "engine: deleting again failed; still waiting", map[string]any{"id": id, "error": o.err.Error()})
+			}
+		}
+	}
+}
+
+// finalLookupTimeout bounds the lookup that fills in the states of the
+// error report once the caller's context has ended (timeout, interrupt).
+const finalLookupTimeout = 3 * time.Second
+
+// fillUnknownStates looks up the unfinished instances whose state is not
+// known (a request failed, or the context ended before a poll), so that the
+// error shows each one's state, and drops those that turn out to be gone.
+// When ctx has ended, it looks up on a detached context for at most
+// finalLookupTimeout: the report of what remains is worth one call.
 func (e *Engine) fillUnknownStates(ctx context.Context, unfinished map[string]InstanceResult) {
 	var ids []string
 	for id, r := range unfinished {
-		if r.State == "" && !isContextErr(r.Err) {
+		if r.State == "" && !r.Gone {
 			ids = append(ids, id)
 		}
 	}
-	if len(ids) == 0 || ctx.Err() != nil {
+	if len(ids) == 0 {
 		return
 	}
 	slices.Sort(ids)
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), finalLookupTimeout)
+		defer cancel()
+	}
 	obs, err := e.lookup(ctx, ids)
 	if err != nil {
-		return // the error already says what failed
+		tflog.SubsystemDebug(ctx, LogSubsystem, "engine: looking up unfinished instances failed", map[string]any{"error": err.Error()})
+		return // the report says "state unknown"
 	}
 	for _, id := range ids {
 		o := obs[id]

@@ -25,6 +25,7 @@ const (
 	DefaultPollMax       = 2 * time.Second
 	DefaultBatchWindow   = 100 * time.Millisecond
 	DefaultNotFoundGrace = 5 * time.Second
+	DefaultRedeleteAfter = 15 * time.Second
 )
 
 // EngineOptions tunes the Engine. Zero values mean the defaults.
@@ -46,6 +47,10 @@ type EngineOptions struct {
 	// not yet visible (eventual consistency right after create) before it
 	// fails it as gone.
 	NotFoundGrace time.Duration
+	// RedeleteAfter is how long an instance whose delete was accepted may
+	// still show a state other than shutting-down (e.g. running: the
+	// request was lost) before the delete is sent once more. Default 15s.
+	RedeleteAfter time.Duration
 	// MaxConcurrentCalls bounds the calls one engine operation runs at once
 	// (per-instance status polls, list chunks, merged batches). Default 8.
 	MaxConcurrentCalls int
@@ -72,6 +77,9 @@ func (o EngineOptions) withDefaults() EngineOptions {
 	}
 	if o.NotFoundGrace <= 0 {
 		o.NotFoundGrace = DefaultNotFoundGrace
+	}
+	if o.RedeleteAfter <= 0 {
+		o.RedeleteAfter = DefaultRedeleteAfter
 	}
 	if o.MaxConcurrentCalls <= 0 {
 		o.MaxConcurrentCalls = 8

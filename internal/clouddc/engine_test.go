@@ -47,7 +47,9 @@ type fakeAPI struct {
 	listHook   func(req *ListInstancesRequest) error
 	// listDelay blocks every ListInstances call for this long (or until ctx ends).
 	listDelay time.Duration
-	seq       int
+	// lose makes the next accepted delete of an ID change nothing (a lost request).
+	lose map[string]bool
+	seq  int
 }
 
 func newFakeAPI() *fakeAPI {
@@ -244,7 +246,11 @@ func (f *fakeAPI) DeleteInstances(_ context.Context, ids []string) (*InstancesRe
 	}
 	resp := &InstancesResponse{}
 	for _, id := range ids {
-		f.startDeleteLocked(id)
+		if f.lose[id] {
+			delete(f.lose, id)
+		} else {
+			f.startDeleteLocked(id)
+		}
 		resp.Instances = append(resp.Instances, InstanceID{ID: id})
 	}
 	return resp, nil
@@ -286,7 +292,8 @@ func testOptions(optimize bool) EngineOptions {
 func TestOptionsDefaults(t *testing.T) {
 	o := EngineOptions{}.withDefaults()
 	if o.PollInitial != DefaultPollInitial || o.PollMax != DefaultPollMax || o.BatchWindow != DefaultBatchWindow ||
-		o.BatchMaxWait != 5*DefaultBatchWindow || o.NotFoundGrace != DefaultNotFoundGrace || o.MaxConcurrentCalls != 8 {
+		o.BatchMaxWait != 5*DefaultBatchWindow || o.NotFoundGrace != DefaultNotFoundGrace || o.MaxConcurrentCalls != 8 ||
+		o.RedeleteAfter != DefaultRedeleteAfter {
 		t.Fatalf("defaults not applied: %+v", o)
 	}
 	o = EngineOptions{PollInitial: time.Second, PollMax: time.Millisecond}.withDefaults()

@@ -284,8 +284,8 @@ func (r *instancesResource) Create(ctx context.Context, req resource.CreateReque
 		// Keep the instances in state (Terraform taints the fleet) so that
 		// they are deleted, not stranded.
 		resp.Diagnostics.AddError("Waiting for the CloudDC instances to run failed", fmt.Sprintf(
-			"%d instances were started (%v) but did not all reach running: %s\n\n"+
-				"Terraform keeps them in state and marks the fleet tainted; the next apply replaces it.", len(ids), ids, err))
+			"%d instances were started but did not all reach running: %s\n\n"+
+				"Terraform keeps all of them in state (ids) and marks the fleet tainted; the next apply replaces it.", len(ids), err))
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
