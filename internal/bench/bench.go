@@ -168,7 +168,7 @@ func (r *runner) runScenario(ctx context.Context, sc scenario, optimize bool) ([
 }
 
 func (r *runner) measure(ctx context.Context, ws *e2e.Workspace, sc scenario, st step, optimize bool) (Measurement, error) {
-	m := Measurement{Scenario: sc.name, Command: "terraform " + strings.Join(st.args, " "), Optimize: optimize, N: sc.n}
+	m := Measurement{Scenario: sc.name, Command: displayCommand(st.args), Optimize: optimize, N: sc.n}
 	before, err := r.emu.Stats(ctx)
 	if err != nil {
 		return m, fmt.Errorf("stats: %w", err)
@@ -197,6 +197,19 @@ func (r *runner) measure(ctx context.Context, ws *e2e.Workspace, sc scenario, st
 		}
 	}
 	return m, nil
+}
+
+// displayCommand is the terraform command without the flags every run has.
+func displayCommand(args []string) string {
+	shown := []string{"terraform"}
+	for _, a := range args {
+		switch a {
+		case "-auto-approve", "-input=false", "-no-color":
+		default:
+			shown = append(shown, a)
+		}
+	}
+	return strings.Join(shown, " ")
 }
 
 func lastLine(s string) string {
