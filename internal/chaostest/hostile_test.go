@@ -30,7 +30,20 @@ type hostileCase struct {
 func TestHostileInput(t *testing.T) {
 	precheck(t)
 	ctx := suiteCtx(t, 3*time.Minute)
-	emu := startEmulator(t, "--servers", "5")
+	emu := startEmulator(t, "--servers", "5", "--token-ttl", "3s")
+	api := emu.API(projectID, token)
+	expired, err := api.IssueToken(ctx, "chaos-user", "chaos-password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	issued := time.Now()
+	// The issued token works now, and expires within the test (expiry has
+	// one-second resolution, hence the margin).
+	byToken := *api
+	byToken.Token = expired
+	if _, err := byToken.ListInstances(ctx); err != nil {
+		t.Fatalf("a freshly issued token is refused: %v", err)
+	}
 	ids := seed(ctx, t, emu, 3)
 
 	// An instance that exists, but in another project (another emulator).
@@ -39,6 +52,13 @@ func TestHostileInput(t *testing.T) {
 	foreign, err := other.API(otherProject, token).RunInstances(ctx, "foreign", 1)
 	if err != nil {
 		t.Fatal(err)
+	}
+
+	timer := time.NewTimer(time.Until(issued.Add(4100 * time.Millisecond)))
+	select {
+	case <-ctx.Done():
+		t.Fatal(ctx.Err())
+	case <-timer.C:
 	}
 
 	fifty1 := make([]string, 51)
@@ -68,6 +88,8 @@ func TestHostileInput(t *testing.T) {
 			regexp.MustCompile(`(?i)auth_token|access_key|credential|authenticat`)},
 		{"wrong token", provider(func(p *providerConf) { p.Token = "not-the-token" }), onExisting,
 			regexp.MustCompile(`(?i)401|unauthori[sz]ed|iMetal\.0003|token`)},
+		{"expired token", provider(func(p *providerConf) { p.Token = expired }), onExisting,
+			regexp.MustCompile(`(?i)expired`)},
 		{"bad AK/SK", provider(func(p *providerConf) { p.Token, p.AccessKey, p.SecretKey = "", accessKey, "not-the-secret" }), onExisting,
 			regexp.MustCompile(`(?i)401|unauthori[sz]ed|iMetal\.0003|signature`)},
 		{"another project_id", provider(func(p *providerConf) { p.ProjectID = otherProject }), onExisting,

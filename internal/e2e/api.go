@@ -4,8 +4,11 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"io"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -144,4 +147,36 @@ func (a *API) do(ctx context.Context, method, path string, in, out any) error {
 		case <-timer.C:
 		}
 	}
+}
+
+// IssueToken asks POST /v3/auth/tokens (password method) for a token, as
+// IAM issues them; the token is the X-Subject-Token header of the answer.
+func (a *API) IssueToken(ctx context.Context, user, password string) (string, error) {
+	body := map[string]any{"auth": map[string]any{
+		"identity": map[string]any{
+			"methods":  []string{"password"},
+			"password": map[string]any{"user": map[string]any{"name": user, "password": password, "domain": map[string]string{"name": user}}},
+		},
+		"scope": map[string]any{"project": map[string]string{"id": a.ProjectID}},
+	}}
+	b, err := json.Marshal(body)
+	if err != nil {
+		return "", fmt.Errorf("encode token request: %w", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.BaseURL+"/v3/auth/tokens", bytes.NewReader(b))
+	if err != nil {
+		return "", fmt.Errorf("build token request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := a.Client.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("POST /v3/auth/tokens: %w", err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	tok := resp.Header.Get("X-Subject-Token")
+	if resp.StatusCode/100 != 2 || tok == "" {
+		return "", fmt.Errorf("POST /v3/auth/tokens: HTTP %d without a token", resp.StatusCode)
+	}
+	return tok, nil
 }
