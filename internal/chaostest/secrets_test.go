@@ -6,10 +6,17 @@ package chaostest
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -80,7 +87,12 @@ func TestSecretsStayOutOfLogs(t *testing.T) {
 			t.Parallel()
 			ctx := suiteCtx(t, 2*time.Minute)
 			emu := startEmulator(t, "--servers", "5")
-			ws := newWorkspace(t, tc.conf(emu).HCL()+secretsHCL())
+			// The provider talks to the emulator through a recording proxy,
+			// so that the signatures it really sent can be searched for.
+			rec := newSignatureRecorder(t, emu.URL)
+			conf := tc.conf(emu)
+			conf.Endpoint = rec.URL
+			ws := newWorkspace(t, conf.HCL()+secretsHCL())
 			ws.Setenv(tc.env...)
 			ws.Setenv("TF_VAR_wo_password="+woPassword, "TF_LOG=trace")
 
@@ -119,6 +131,14 @@ func TestSecretsStayOutOfLogs(t *testing.T) {
 			if m := signatureRE.FindStringIndex(all); m != nil {
 				t.Errorf("the TF_LOG=trace output leaks a request signature: ...%s...", excerpt(all, m[0]))
 			}
+			for _, sig := range rec.Signatures() {
+				if i := strings.Index(all, sig); i >= 0 {
+					t.Errorf("the TF_LOG=trace output contains the signature of a request it sent: ...%s...", excerpt(all, i))
+				}
+			}
+			if tc.env != nil && len(rec.Signatures()) == 0 {
+				t.Errorf("the proxy saw no signed request, so the AK/SK run checked nothing")
+			}
 
 			// Terraform keeps the configuration's literals in a saved plan (a
 			// token written in the configuration is the user's choice);
@@ -156,6 +176,44 @@ func withoutKey(t *testing.T, doc []byte, key string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// signatureRecorder is a reverse proxy to the emulator that records the
+// signature of every SDK-HMAC-SHA256 signed request passing through.
+type signatureRecorder struct {
+	URL  string
+	mu   sync.Mutex
+	sigs map[string]bool
+}
+
+var authSignatureRE = regexp.MustCompile(`Signature=([0-9a-fA-F]+)`)
+
+func newSignatureRecorder(t *testing.T, target string) *signatureRecorder {
+	t.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(u)
+	rec := &signatureRecorder{sigs: map[string]bool{}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if m := authSignatureRE.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
+			rec.mu.Lock()
+			rec.sigs[m[1]] = true
+			rec.mu.Unlock()
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	rec.URL = srv.URL
+	return rec
+}
+
+// Signatures returns the signatures seen so far.
+func (r *signatureRecorder) Signatures() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Collect(maps.Keys(r.sigs))
 }
 
 func excerpt(s string, i int) string {
