@@ -1,5 +1,19 @@
 package clouddc
 
+// The Engine is the one place that deletes and waits, shared by every
+// resource and action of a provider instance (Terraform runs them
+// concurrently in one provider process). Its parts, one file each:
+//
+//   - batch.go: DeleteInstances / DeleteInstance. Batch-delete calls of at
+//     most 50 IDs; per-ID attribution of not-found, wrong-state and other
+//     errors; the wait for terminated; *DeleteError.
+//   - wait.go: the poll schedule, the shared poller (one goroutine, alive
+//     only while something is watched, listing 100 IDs per ListInstances
+//     call for all waiters at once) and the per-instance mode; WaitForState.
+//   - coalesce.go: the batcher that merges concurrent callers' IDs into
+//     calls of at most 50 (deletes) or 100 (reads).
+//   - status.go: GetInstances and the list/status lookups behind all of it.
+
 import (
 	"context"
 	"errors"

@@ -4,6 +4,7 @@
 package provider
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
@@ -176,6 +178,54 @@ func TestBatchDeleteInstancesActionTimeoutNamesUnfinished(t *testing.T) {
 	}
 }
 
+// TestBatchDeleteInstancesActionInterrupted cancels the invoke (Ctrl-C in
+// Terraform) while instances shut down: the action must stop waiting at once
+// and name what is unfinished.
+func TestBatchDeleteInstancesActionInterrupted(t *testing.T) {
+	t.Parallel()
+	srv := newAccEmulator(t, emulator.Config{DeleteDuration: time.Hour})
+	ids := testAccCreateInstances(t, srv, 2)
+	s := newActionServer(t, srv, time.Hour)
+
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	stream, err := s.server.InvokeAction(ctx, &tfprotov6.InvokeActionRequest{
+		ActionType: batchDeleteActionType,
+		Config:     s.actionConfig(batchDeleteActionType, map[string]tftypes.Value{"instance_ids": stringSet(ids...)}),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var canceledAt time.Time
+	var diags []*tfprotov6.Diagnostic
+	for ev := range stream.Events {
+		switch e := ev.Type.(type) {
+		case tfprotov6.ProgressInvokeActionEventType:
+			if canceledAt.IsZero() {
+				canceledAt = time.Now()
+				cancel() // the first progress event: the deletion is under way
+			}
+		case tfprotov6.CompletedInvokeActionEventType:
+			diags = e.Diagnostics
+		}
+	}
+	if canceledAt.IsZero() {
+		t.Fatal("no progress event before completion")
+	}
+	if took := time.Since(canceledAt); took > 10*time.Second {
+		t.Errorf("the action took %v to stop after the cancel", took)
+	}
+	got := errorText(diags)
+	if !strings.Contains(got, "(interrupted)") {
+		t.Errorf("error does not say the action was interrupted: %q", got)
+	}
+	for _, id := range ids {
+		if !strings.Contains(got, id) {
+			t.Errorf("error does not name unfinished instance %s: %s", id, got)
+		}
+	}
+}
+
 func TestBatchDeleteInstancesActionFailedDeletion(t *testing.T) {
 	t.Parallel()
 	rate := 1.0
@@ -252,4 +302,20 @@ func hclStrings(vals []string) string {
 		quoted[i] = strconv.Quote(v)
 	}
 	return "[" + strings.Join(quoted, ", ") + "]"
+}
+
+// TestActionsUnconfiguredProvider: invoking before ConfigureProvider must be a
+// clear error, not a panic.
+func TestActionsUnconfiguredProvider(t *testing.T) {
+	t.Parallel()
+	s := newActionServer(t, nil, 0)
+	for typeName, vals := range map[string]map[string]tftypes.Value{
+		batchDeleteActionType: {"instance_ids": stringSet(fakeUUIDs(1)...)},
+		serverPowerActionType: {"server_ids": stringSet(fakeUUIDs(1)...), "action": tfString("on")},
+	} {
+		res := s.invoke(t.Context(), typeName, vals)
+		if got := errorText(res.diagnostics); !strings.Contains(got, "Provider not configured") {
+			t.Errorf("%s: want a provider-not-configured error, got %q", typeName, got)
+		}
+	}
 }

@@ -1,0 +1,14 @@
+// Copyright (c) The terraform-provider-clouddc authors
+// SPDX-License-Identifier: MPL-2.0
+
+// Package e2e drives the built binaries from the outside, the way a user
+// does: it builds terraform-provider-clouddc and clouddc-emulator, starts the
+// emulator as a process through its fixed command line, runs the real
+// terraform CLI against it through dev_overrides, and reads the emulator's
+// admin endpoints and API to see what really happened.
+//
+// It is shared by the chaos suite (internal/chaostest) and the benchmark
+// (cmd/clouddc-bench). It deliberately talks to the emulator over HTTP only
+// (the documented wire contract) and never imports the code under test, so
+// that what it observes does not depend on that code being right.
+package e2e
