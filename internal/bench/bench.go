@@ -42,7 +42,12 @@ type Measurement struct {
 	Wall       time.Duration
 	Calls      map[string]int64 // API requests by operation during the command
 	PeakRSSMiB float64          // the provider processes' peak resident set size
-	Err        string           // why the command or its end-state check failed
+	// FirstDelete and AllTerminated are when, counted from the command's
+	// start, the emulator saw the first delete call and saw every instance
+	// terminated (0: never); they split the wall time into Terraform's own
+	// work before deleting, the service's deletion, and the wait's lag.
+	FirstDelete, AllTerminated time.Duration
+	Err                        string // why the command or its end-state check failed
 }
 
 // TotalCalls is the number of API requests of the command.
@@ -178,8 +183,10 @@ func (r *runner) measure(ctx context.Context, ws *e2e.Workspace, sc scenario, st
 		return m, err
 	}
 	w := watchRSS(proc.PID(), 25*time.Millisecond)
+	tl := r.watchTimeline(ctx, before, int64(sc.n))
 	res, runErr := proc.Wait()
 	m.PeakRSSMiB = w.Stop()
+	m.FirstDelete, m.AllTerminated = tl.Stop()
 	m.Wall = res.Elapsed
 	after, err := r.emu.Stats(ctx)
 	if err != nil {
@@ -197,6 +204,53 @@ func (r *runner) measure(ctx context.Context, ws *e2e.Workspace, sc scenario, st
 		}
 	}
 	return m, nil
+}
+
+// timeline polls the emulator's stats while a command runs and notes when
+// the first delete call arrived and when every instance was terminated.
+type timeline struct {
+	stop          chan struct{}
+	done          chan struct{}
+	firstDelete   time.Duration
+	allTerminated time.Duration
+}
+
+func (r *runner) watchTimeline(ctx context.Context, before e2e.Stats, n int64) *timeline {
+	tl := &timeline{stop: make(chan struct{}), done: make(chan struct{})}
+	start := time.Now()
+	deletes := func(s e2e.Stats) int64 { return s.Requests["DeleteInstances"] + s.Requests["DeleteInstance"] }
+	go func() {
+		defer close(tl.done)
+		ticker := time.NewTicker(50 * time.Millisecond)
+		defer ticker.Stop()
+		for {
+			select {
+			case <-tl.stop:
+				return
+			case <-ctx.Done():
+				return
+			case <-ticker.C:
+			}
+			s, err := r.emu.Stats(ctx)
+			if err != nil {
+				continue
+			}
+			if tl.firstDelete == 0 && deletes(s) > deletes(before) {
+				tl.firstDelete = time.Since(start)
+			}
+			if tl.allTerminated == 0 && s.Instances["terminated"] >= n && deletes(s) > deletes(before) {
+				tl.allTerminated = time.Since(start)
+			}
+		}
+	}()
+	return tl
+}
+
+// Stop ends the polling and returns the two moments (0: not seen).
+func (tl *timeline) Stop() (firstDelete, allTerminated time.Duration) {
+	close(tl.stop)
+	<-tl.done
+	return tl.firstDelete, tl.allTerminated
 }
 
 // displayCommand is the terraform command without the flags every run has.
