@@ -45,7 +45,16 @@ func (e *Engine) DeleteInstances(ctx context.Context, ids []string, opts DeleteO
 	start := time.Now()
 	var outcomes map[string]deleteOutcome
 	if e.opts.Optimize {
-		outcomes, _ = e.deletes.submit(ctx, ids) // ctx's error shows as missing outcomes
+		rest, terminated := e.terminated.split(ids)
+		if len(rest) > 0 {
+			outcomes, _ = e.deletes.submit(ctx, rest) // ctx's error shows as missing outcomes
+		}
+		if outcomes == nil {
+			outcomes = make(map[string]deleteOutcome, len(terminated))
+		}
+		for _, id := range terminated {
+			outcomes[id] = deleteOutcome{gone: true}
+		}
 	} else {
 		outcomes = make(map[string]deleteOutcome, len(ids))
 		for _, part := range chunks(ids, MaxBatchIDs) {
@@ -69,9 +78,12 @@ func (e *Engine) DeleteInstance(ctx context.Context, id string) error {
 	}
 	start := time.Now()
 	var outcomes map[string]deleteOutcome
-	if e.opts.Optimize {
+	switch {
+	case e.opts.Optimize && e.terminated.known(id):
+		outcomes = map[string]deleteOutcome{id: {gone: true}}
+	case e.opts.Optimize:
 		outcomes, _ = e.deletes.submit(ctx, []string{id})
-	} else {
+	default:
 		outcomes = map[string]deleteOutcome{id: e.deleteSingle(ctx, id)}
 	}
 	return e.finishDelete(ctx, []string{id}, outcomes, DeleteOptions{Wait: true}, start)

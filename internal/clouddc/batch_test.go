@@ -410,3 +410,54 @@ func TestDeleteInstancesResendsLostDelete(t *testing.T) {
 	}
 	assertAllGone(t, f, ids)
 }
+
+// A destroy that follows another in the same provider process (a fleet after
+// the batch-delete resources that covered it) sends nothing for instances the
+// engine already saw terminated; instances it never saw are still deleted.
+func TestDeleteInstancesSkipsInstancesSeenTerminated(t *testing.T) {
+	f := newFakeAPI()
+	ids := f.add(60, StateRunning)
+	e := NewEngine(f, testOptions(true))
+	if err := e.DeleteInstances(t.Context(), ids[:50], DeleteOptions{Wait: true}); err != nil {
+		t.Fatalf("first DeleteInstances: %v", err)
+	}
+	if n := f.count("DeleteInstances"); n != 1 {
+		t.Fatalf("first delete made %d batch-delete calls, want 1", n)
+	}
+	if err := e.DeleteInstances(t.Context(), ids, DeleteOptions{Wait: true}); err != nil {
+		t.Fatalf("second DeleteInstances: %v", err)
+	}
+	batches := f.batches()
+	if len(batches) != 2 {
+		t.Fatalf("%d batch-delete calls in all, want 2", len(batches))
+	}
+	if got := batches[1]; !slices.Equal(got, ids[50:]) {
+		t.Errorf("second batch-delete sent %d IDs %v, want only the 10 never seen terminated", len(got), got)
+	}
+	if err := e.DeleteInstance(t.Context(), ids[0]); err != nil {
+		t.Fatalf("DeleteInstance of a terminated instance: %v", err)
+	}
+	if n := f.count("DeleteInstances") + f.count("DeleteInstance"); n != 2 {
+		t.Errorf("%d delete calls after deleting a known-terminated instance, want still 2", n)
+	}
+	assertAllGone(t, f, ids)
+}
+
+// An instance that is merely not listed (not yet visible right after create)
+// is not taken for terminated: a later delete still asks the service.
+func TestDeleteInstancesDoesNotSkipUnlistedInstances(t *testing.T) {
+	f := newFakeAPI()
+	id := "00000000-0000-7000-8000-999999999999"
+	e := NewEngine(f, testOptions(true))
+	if _, err := e.GetInstances(t.Context(), []string{id}); err != nil {
+		t.Fatalf("GetInstances: %v", err)
+	}
+	f.addID(id, StateRunning)
+	if err := e.DeleteInstances(t.Context(), []string{id}, DeleteOptions{Wait: true}); err != nil {
+		t.Fatalf("DeleteInstances: %v", err)
+	}
+	if n := f.count("DeleteInstances"); n != 1 {
+		t.Errorf("%d batch-delete calls, want 1", n)
+	}
+	assertAllGone(t, f, []string{id})
+}

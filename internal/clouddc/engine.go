@@ -109,6 +109,8 @@ type Engine struct {
 	poller  *poller
 	deletes *batcher[string, deleteOutcome]
 	gets    *batcher[string, getResult]
+	// terminated holds the instances seen terminated; deletes skip them.
+	terminated terminatedSet
 }
 
 // NewEngine returns an Engine calling api. With opts.Optimize, concurrent

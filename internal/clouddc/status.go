@@ -23,6 +23,47 @@ type observation struct {
 	Gone bool
 }
 
+// terminatedSet remembers the instances an engine has seen in state
+// terminated. Terminated is final and instance IDs are never reused, so a
+// later delete of such an instance needs no API call: in one provider process
+// a fleet's destroy after its batch-delete resources' destroys (or an action)
+// sends nothing for instances already seen terminated. An instance merely not
+// listed is not remembered: right after create it may not be visible yet.
+type terminatedSet struct {
+	mu  sync.Mutex
+	ids map[string]struct{}
+}
+
+func (s *terminatedSet) add(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ids == nil {
+		s.ids = make(map[string]struct{})
+	}
+	s.ids[id] = struct{}{}
+}
+
+func (s *terminatedSet) known(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.ids[id]
+	return ok
+}
+
+// split returns the IDs not known to be terminated and those that are.
+func (s *terminatedSet) split(ids []string) (rest, terminated []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, id := range ids {
+		if _, ok := s.ids[id]; ok {
+			terminated = append(terminated, id)
+		} else {
+			rest = append(rest, id)
+		}
+	}
+	return rest, terminated
+}
+
 // getResult is the coalesced ListInstances answer for one ID.
 type getResult struct {
 	inst  Instance
@@ -103,6 +144,9 @@ func (e *Engine) listChunk(ctx context.Context, ids []string) (map[string]Instan
 		for _, in := range resp.Instances {
 			if _, ok := want[in.ID]; ok {
 				found[in.ID] = in
+				if IsTerminalState(in.State) {
+					e.terminated.add(in.ID)
+				}
 			}
 		}
 		next := ""
@@ -156,6 +200,9 @@ func (e *Engine) showMany(ctx context.Context, ids []string) (obs map[string]obs
 		switch {
 		case err == nil:
 			obs[id] = observationFromStatus(id, st)
+			if IsTerminalState(st.State) {
+				e.terminated.add(id)
+			}
 		case IsNotFound(err):
 			obs[id] = observation{Instance: Instance{ID: id}, Gone: true}
 		default:
