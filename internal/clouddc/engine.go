@@ -39,6 +39,9 @@ const (
 	DefaultPollMax       = 2 * time.Second
 	DefaultBatchWindow   = 100 * time.Millisecond
 	DefaultNotFoundGrace = 5 * time.Second
+	// DefaultTransitionSettle is how long WaitForStateChange waits to see an
+	// instance leave its state before it takes the operation as done.
+	DefaultTransitionSettle = 10 * time.Second
 	DefaultRedeleteAfter = 15 * time.Second
 )
 
@@ -61,6 +64,10 @@ type EngineOptions struct {
 	// not yet visible (eventual consistency right after create) before it
 	// fails it as gone.
 	NotFoundGrace time.Duration
+	// TransitionSettle is how long WaitForStateChange waits to see an
+	// instance leave the target state (the operation start) before an
+	// instance still in it counts as done.
+	TransitionSettle time.Duration
 	// RedeleteAfter is how long an instance whose delete was accepted may
 	// still show a state other than shutting-down (e.g. running: the
 	// request was lost) before the delete is sent once more. Default 15s.
@@ -91,6 +98,9 @@ func (o EngineOptions) withDefaults() EngineOptions {
 	}
 	if o.NotFoundGrace <= 0 {
 		o.NotFoundGrace = DefaultNotFoundGrace
+	}
+	if o.TransitionSettle <= 0 {
+		o.TransitionSettle = DefaultTransitionSettle
 	}
 	if o.RedeleteAfter <= 0 {
 		o.RedeleteAfter = DefaultRedeleteAfter

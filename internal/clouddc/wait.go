@@ -430,11 +430,31 @@ func (e *WaitError) Unwrap() error { return e.Cause }
 // on error, for those known) and a *WaitError naming each that did not
 // make it.
 func (e *Engine) WaitForState(ctx context.Context, ids []string, target string) (map[string]Instance, error) {
+	return e.waitForState(ctx, ids, target, 0)
+}
+
+// WaitForStateChange is WaitForState for an operation that takes an
+// instance out of target and back (ReinstallOS and ModifyInstanceIp take a
+// running instance through pending back to running). An instance still in
+// target right after the request may not have started the operation yet, so
+// it counts as done only once it has been seen in another state, or after
+// TransitionSettle has passed (an operation too quick to be seen).
+func (e *Engine) WaitForStateChange(ctx context.Context, ids []string, target string) (map[string]Instance, error) {
+	return e.waitForState(ctx, ids, target, e.opts.TransitionSettle)
+}
+
+func (e *Engine) waitForState(ctx context.Context, ids []string, target string, settle time.Duration) (map[string]Instance, error) {
 	ctx = withLog(ctx)
 	ids = uniqueIDs(ids)
 	wantGone := IsTerminalState(target)
+	// left marks the instances seen outside target; judge runs only on the
+	// wait loop's goroutine.
+	left := make(map[string]bool, len(ids))
 	judge := func(o observation, elapsed time.Duration) verdict {
 		st := o.Instance.State
+		if settle > 0 && !o.Gone && st != target {
+			left[o.Instance.ID] = true
+		}
 		switch {
 		case o.Gone && wantGone:
 			return verdictDone
@@ -442,6 +462,8 @@ func (e *Engine) WaitForState(ctx context.Context, ids []string, target string) 
 			return verdictPending // not visible yet
 		case o.Gone:
 			return verdictFailed
+		case st == target && settle > 0 && elapsed < settle && !left[o.Instance.ID]:
+			return verdictPending // the operation may not have started yet
 		case st == target, wantGone && IsTerminalState(st):
 			return verdictDone
 		case IsFailedState(st), IsTerminalState(st):

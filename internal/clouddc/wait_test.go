@@ -238,3 +238,45 @@ func TestWaitForStateManyIDsPerInstanceMode(t *testing.T) {
 		t.Errorf("per-instance read asked for %d IDs, want 1", f.listSizes[0])
 	}
 }
+
+// After ReinstallOS or ModifyInstanceIp a real service may still report
+// running for a moment: WaitForStateChange does not take that for done.
+func TestWaitForStateChange(t *testing.T) {
+	for _, optimize := range []bool{false, true} {
+		t.Run(map[bool]string{false: "per-instance", true: "optimized"}[optimize], func(t *testing.T) {
+			const settle = 150 * time.Millisecond
+
+			// An instance that never leaves running (the operation did not
+			// show): done only once the settle time has passed.
+			f := newFakeAPI()
+			opts := testOptions(optimize)
+			opts.TransitionSettle = settle
+			e := NewEngine(f, opts)
+			still := f.add(1, StateRunning)
+			start := time.Now()
+			if _, err := e.WaitForStateChange(t.Context(), still, StateRunning); err != nil {
+				t.Fatalf("WaitForStateChange: %v", err)
+			}
+			if took := time.Since(start); took < settle {
+				t.Errorf("returned after %s for an instance never seen leaving running, want ≥ %s", took, settle)
+			}
+
+			// An instance seen going through pending: done as soon as it is
+			// running again, long before a large settle time.
+			opts.TransitionSettle = time.Minute
+			e = NewEngine(f, opts)
+			moving := f.add(1, StatePending)
+			start = time.Now()
+			got, err := e.WaitForStateChange(t.Context(), moving, StateRunning)
+			if err != nil {
+				t.Fatalf("WaitForStateChange: %v", err)
+			}
+			if got[moving[0]].State != StateRunning {
+				t.Errorf("state %q, want running", got[moving[0]].State)
+			}
+			if took := time.Since(start); took > 10*time.Second {
+				t.Errorf("took %s although the instance was seen pending then running", took)
+			}
+		})
+	}
+}

@@ -44,6 +44,7 @@ func testAccTune(c *clouddc.Config, o *clouddc.EngineOptions) {
 	o.PollInitial = 5 * time.Millisecond
 	o.PollMax = 50 * time.Millisecond
 	o.BatchWindow = 5 * time.Millisecond
+	o.TransitionSettle = 500 * time.Millisecond
 }
 
 // testAccProtoV6ProviderFactories serves a fresh provider, in-process, for

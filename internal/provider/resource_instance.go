@@ -390,7 +390,9 @@ func (r *instanceResource) Update(ctx context.Context, req resource.UpdateReques
 
 	var latest *clouddc.Instance
 	wait := func(op string) bool {
-		got, err := r.data.engine.WaitForState(ctx, []string{id}, clouddc.StateRunning)
+		// The instance was running before the request: wait to see the
+		// operation through, not the state from before it.
+		got, err := r.data.engine.WaitForStateChange(ctx, []string{id}, clouddc.StateRunning)
 		if err != nil {
 			resp.Diagnostics.AddError("Instance did not become running after "+op, waitErrorDetail(id, "update", timeout, err))
 			return false
