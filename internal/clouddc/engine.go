@@ -42,7 +42,7 @@ const (
 	// DefaultTransitionSettle is how long WaitForStateChange waits to see an
 	// instance leave its state before it takes the operation as done.
 	DefaultTransitionSettle = 10 * time.Second
-	DefaultRedeleteAfter = 15 * time.Second
+	DefaultRedeleteAfter    = 15 * time.Second
 )
 
 // EngineOptions tunes the Engine. Zero values mean the defaults.
