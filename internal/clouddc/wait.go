@@ -18,9 +18,9 @@ import (
 // PollInitial and at most PollMax, with ±20% jitter so that many waiters do
 // not poll in lockstep. Backing off in proportion to the age bounds the
 // oversleep: the end of a deletion that took T is noticed within about
-// 0.3·T (and within PollMax), while a long wait costs few calls.
+// 0.15·T (and within PollMax), while a long wait costs few calls.
 const (
-	pollAgeFraction = 0.3
+	pollAgeFraction = 0.15
 	pollJitter      = 0.2
 	// maxPollErrors is how many poll rounds in a row may fail (after the
 	// client's own retries) before a wait gives up.

@@ -13,8 +13,8 @@ func TestPollSchedule(t *testing.T) {
 	e := NewEngine(newFakeAPI(), EngineOptions{PollInitial: 100 * time.Millisecond, PollMax: time.Second})
 	for _, c := range []struct{ age, want time.Duration }{
 		{0, 100 * time.Millisecond},               // at least PollInitial
-		{time.Second, 300 * time.Millisecond},     // 0.3 × the time waited
-		{3 * time.Second, 900 * time.Millisecond}, // a 3s deletion is noticed within 0.9s
+		{time.Second, 150 * time.Millisecond},     // 0.15 × the time waited
+		{3 * time.Second, 450 * time.Millisecond}, // a 3s deletion is noticed within 0.45s
 		{time.Minute, time.Second},                // capped at PollMax
 	} {
 		if got := e.intervalFor(c.age); got != c.want {
