@@ -18,6 +18,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -329,15 +330,7 @@ func uniqueIDs(ids []string) []string {
 	return out
 }
 
-// chunks splits ids into slices of at most n.
+// chunks splits ids into slices of at most n that share no capacity.
 func chunks(ids []string, n int) [][]string {
-	var out [][]string
-	for len(ids) > n {
-		out = append(out, ids[:n:n])
-		ids = ids[n:]
-	}
-	if len(ids) > 0 {
-		out = append(out, ids)
-	}
-	return out
+	return slices.Collect(slices.Chunk(ids, n))
 }

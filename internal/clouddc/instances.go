@@ -7,6 +7,7 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -100,14 +101,14 @@ func (c *Client) AllInstances(ctx context.Context, req ListInstancesRequest) ite
 		switch {
 		case len(req.InstanceIDs) > MaxFilterIDs:
 			queries = nil
-			for chunk := range chunked(req.InstanceIDs, MaxFilterIDs) {
+			for chunk := range slices.Chunk(req.InstanceIDs, MaxFilterIDs) {
 				q := req
 				q.InstanceIDs = chunk
 				queries = append(queries, q)
 			}
 		case len(req.ServerIDs) > MaxFilterIDs:
 			queries = nil
-			for chunk := range chunked(req.ServerIDs, MaxFilterIDs) {
+			for chunk := range slices.Chunk(req.ServerIDs, MaxFilterIDs) {
 				q := req
 				q.ServerIDs = chunk
 				queries = append(queries, q)
@@ -160,17 +161,6 @@ func paginate[T any](ctx context.Context, marker string,
 			}
 			seen[info.NextMarker] = true
 			marker = info.NextMarker
-		}
-	}
-}
-
-// chunked yields consecutive parts of ids of at most size elements.
-func chunked(ids []string, size int) iter.Seq[[]string] {
-	return func(yield func([]string) bool) {
-		for start := 0; start < len(ids); start += size {
-			if !yield(ids[start:min(start+size, len(ids))]) {
-				return
-			}
 		}
 	}
 }
