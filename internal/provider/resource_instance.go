@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"regexp"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -61,9 +60,6 @@ type instanceResource struct {
 func (r *instanceResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_instance"
 }
-
-// metadataKey is the CloudDC rule for metadata keys.
-var metadataKey = regexp.MustCompile(`^[A-Za-z0-9\-_: .]{1,255}$`)
 
 func (r *instanceResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	str := func(text string) schema.StringAttribute {
@@ -193,8 +189,7 @@ func (r *instanceResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 				Optional:    true,
 				Validators: []validator.Map{
 					mapvalidator.SizeAtMost(10),
-					mapvalidator.KeysAre(stringvalidator.RegexMatches(metadataKey,
-						"metadata keys must be 1 to 255 letters, digits, '-', '_', ':', spaces or '.'")),
+					mapvalidator.KeysAre(validate.MetadataKey()),
 					mapvalidator.ValueStringsAre(stringvalidator.LengthAtMost(255)),
 				},
 				PlanModifiers: []planmodifier.Map{mapplanmodifier.RequiresReplace()},

@@ -127,7 +127,7 @@ func (r *instancesResource) Schema(ctx context.Context, _ resource.SchemaRequest
 				Optional:    true,
 				Validators: []validator.Map{
 					mapvalidator.SizeAtMost(10),
-					mapvalidator.KeysAre(stringvalidator.LengthBetween(1, 255), stringvalidator.RegexMatches(fleetMetadataKeyPattern, "must contain only letters, digits, '-', '_', ':', '.' and spaces")),
+					mapvalidator.KeysAre(validate.MetadataKey()),
 					mapvalidator.ValueStringsAre(stringvalidator.LengthAtMost(255)),
 				},
 				PlanModifiers: []planmodifier.Map{mapplanmodifier.RequiresReplace()},

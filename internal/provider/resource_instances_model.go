@@ -37,9 +37,6 @@ type instancesModel struct {
 	Timeouts          timeouts.Value `tfsdk:"timeouts"`
 }
 
-// fleetMetadataKeyPattern is what a metadata key may contain (§3.4 of the API notes).
-var fleetMetadataKeyPattern = regexp.MustCompile(`^[A-Za-z0-9_:. -]+$`)
-
 type fleetNICModel struct {
 	SubnetID types.String `tfsdk:"subnet_id"`
 }

@@ -6,6 +6,8 @@ package validate
 import (
 	"context"
 	"fmt"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"regexp"
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 )
@@ -76,4 +78,15 @@ func EndpointURL() validator.String {
 		summary:     "Invalid endpoint",
 		check:       CheckEndpointURL,
 	}
+}
+
+// metadataKey is the CloudDC rule for instance metadata keys (§3.4): 1 to
+// 255 letters, digits, '-', '_', ':', '.' and spaces.
+var metadataKey = regexp.MustCompile(`^[A-Za-z0-9_:. -]{1,255}$`)
+
+// MetadataKey returns a validator for instance metadata keys, shared by
+// clouddc_instance and clouddc_instances.
+func MetadataKey() validator.String {
+	return stringvalidator.RegexMatches(metadataKey,
+		"metadata keys must contain only letters, digits, '-', '_', ':', '.' and spaces (1 to 255 characters)")
 }

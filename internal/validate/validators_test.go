@@ -32,6 +32,10 @@ func TestValidators(t *testing.T) {
 		{"password unknown skipped", Password(), types.StringUnknown(), "", true},
 		{"hostname ok", Hostname(), types.StringValue("bm-01"), "", false},
 		{"hostname bad", Hostname(), types.StringValue("bm 01"), "position 3", false},
+		{"metadata key ok", MetadataKey(), types.StringValue("env:tier 1_a.b-c"), "", false},
+		{"metadata key slash", MetadataKey(), types.StringValue("bad/key"), "must contain only letters", false},
+		{"metadata key empty", MetadataKey(), types.StringValue(""), "must contain only letters", false},
+		{"metadata key too long", MetadataKey(), types.StringValue(strings.Repeat("k", 256)), "1 to 255 characters", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
