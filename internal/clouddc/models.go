@@ -2,7 +2,7 @@ package clouddc
 
 // This file holds the wire models of the CloudDC v1 API. JSON names follow the
 // official Huawei Cloud SDK (huaweicloud-sdk-go-v3, services/clouddc/v1/model)
-// exactly; see ../shared/clouddc-api.md for the source of every field.
+// exactly; CLOUDDC-API.md at the repository root gives the source of every field.
 
 // Instance states. The newest SDK (v0.1.207) settles on pending, running,
 // stopped, shutting-down, terminated and error; older API generations also
