@@ -31,9 +31,9 @@ func (e *Emulator) adminGetFaults(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (e *Emulator) adminPutFaults(w http.ResponseWriter, r *http.Request) {
-	body, apiErr := readBody(w, r)
-	if apiErr != nil {
-		writeError(w, apiErr)
+	body, err := readBody(w, r)
+	if err != nil {
+		writeError(w, err)
 		return
 	}
 	var f Faults
@@ -41,15 +41,22 @@ func (e *Emulator) adminPutFaults(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errInvalid("faults body is not valid JSON: %v", err))
 		return
 	}
-	for name, p := range map[string]*float64{"fault_rate": f.FaultRate, "delete_failure_rate": f.DeleteFailureRate} {
-		if p != nil && (*p < 0 || *p > 1) {
-			writeError(w, errInvalid("%s must be between 0 and 1", name))
-			return
+	for _, p := range []struct {
+		name  string
+		value *float64
+	}{{"fault_rate", f.FaultRate}, {"delete_failure_rate", f.DeleteFailureRate}} {
+		if p.value != nil {
+			if err := CheckShare(p.name, *p.value); err != nil {
+				writeError(w, errInvalid("%v", err))
+				return
+			}
 		}
 	}
-	if f.RateLimit != nil && *f.RateLimit < 0 {
-		writeError(w, errInvalid("rate_limit must not be negative"))
-		return
+	if f.RateLimit != nil {
+		if err := CheckRateLimit("rate_limit", *f.RateLimit); err != nil {
+			writeError(w, errInvalid("%v", err))
+			return
+		}
 	}
 	writeJSON(w, http.StatusOK, e.chaos.update(f))
 }

@@ -1,10 +1,8 @@
 package emulator
 
 import (
-	"crypto/rand"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	mrand "math/rand/v2"
 	"net/http"
@@ -80,26 +78,16 @@ type Config struct {
 
 // Emulator is an in-process CloudDC API: an http.Handler serving the API
 // paths under /v1/{project_id}/, token issuance at /v3/auth/tokens, and the
-// admin endpoints under /_emulator/.
+// admin endpoints under /_emulator/. It is the HTTP front end of a backend
+// (backend.go) that holds the state.
 type Emulator struct {
-	cfg      Config
-	timings  timings
-	seed     uint64
-	now      func() time.Time
-	log      *slog.Logger
-	mux      *http.ServeMux
-	tokenKey []byte
-	chaos    *chaos
-	stats    *stats
-
-	// wmu serialises writers: a write operation holds it from its first
-	// read to the end of its commit, so it may read st without mu. mu
-	// guards st against readers and is held only to apply a commit, so
-	// reads never wait for the state file's fsync.
-	wmu   sync.Mutex
-	mu    sync.RWMutex
-	st    *state
-	store store
+	cfg     Config
+	now     func() time.Time
+	log     *slog.Logger
+	mux     *http.ServeMux
+	chaos   *chaos
+	stats   *stats
+	backend *backend
 
 	stopJanitor chan struct{}
 	janitorDone chan struct{}
@@ -114,11 +102,9 @@ func New(cfg Config) (*Emulator, error) {
 	}
 	e := &Emulator{
 		cfg:         cfg,
-		timings:     timings{create: cfg.CreateDuration, delete: cfg.DeleteDuration, power: cfg.PowerDuration},
 		now:         cfg.Now,
 		log:         cfg.Logger,
 		stats:       newStats(),
-		st:          newState(),
 		stopJanitor: make(chan struct{}),
 		janitorDone: make(chan struct{}),
 	}
@@ -128,25 +114,34 @@ func New(cfg Config) (*Emulator, error) {
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}
-	e.seed = uint64(cfg.Seed)
+	seed := uint64(cfg.Seed)
 	if cfg.Seed == 0 {
-		e.seed = mrand.Uint64()
+		seed = mrand.Uint64()
 	}
-	e.chaos = newChaos(e.seed, faultSettings{FaultRate: cfg.FaultRate, RateLimit: cfg.RateLimit, DeleteFailureRate: cfg.DeleteFailureRate})
-
+	e.chaos = newChaos(seed, e.configuredFaults())
+	b := &backend{
+		projectID:     cfg.ProjectID,
+		terminatedTTL: cfg.TerminatedTTL,
+		tokenTTL:      cfg.TokenTTL,
+		timings:       timings{create: cfg.CreateDuration, delete: cfg.DeleteDuration, power: cfg.PowerDuration},
+		seed:          seed,
+		now:           e.now,
+		log:           e.log,
+		chaos:         e.chaos,
+		store:         &memStore{},
+	}
 	if cfg.StateFile != "" {
 		bs, err := openBoltStore(cfg.StateFile)
 		if err != nil {
 			return nil, err
 		}
-		e.store = bs
-	} else {
-		e.store = &memStore{}
+		b.store = bs
 	}
-	if err := e.loadState(); err != nil {
-		_ = e.store.close()
+	if err := b.load(cfg.Servers); err != nil {
+		_ = b.store.close()
 		return nil, err
 	}
+	e.backend = b
 	e.mux = e.routes()
 	go e.janitor()
 	return e, nil
@@ -162,24 +157,28 @@ func checkConfig(cfg *Config) error {
 	if (cfg.AccessKey == "") != (cfg.SecretKey == "") {
 		return errors.New("access key and secret key must be set together")
 	}
-	if cfg.Servers < 0 {
-		return fmt.Errorf("servers must not be negative, got %d", cfg.Servers)
+	if err := CheckServers("servers", cfg.Servers); err != nil {
+		return err
 	}
-	for name, d := range map[string]time.Duration{
-		"create duration": cfg.CreateDuration, "delete duration": cfg.DeleteDuration,
-		"terminated TTL": cfg.TerminatedTTL, "power duration": cfg.PowerDuration, "token TTL": cfg.TokenTTL,
+	for _, d := range []struct {
+		name string
+		d    time.Duration
+	}{
+		{"create duration", cfg.CreateDuration}, {"delete duration", cfg.DeleteDuration},
+		{"terminated TTL", cfg.TerminatedTTL}, {"power duration", cfg.PowerDuration}, {"token TTL", cfg.TokenTTL},
 	} {
-		if d < 0 {
-			return fmt.Errorf("%s must not be negative, got %s", name, d)
+		if err := CheckDuration(d.name, d.d); err != nil {
+			return err
 		}
 	}
-	for name, p := range map[string]float64{"fault rate": cfg.FaultRate, "delete failure rate": cfg.DeleteFailureRate} {
-		if p < 0 || p > 1 {
-			return fmt.Errorf("%s must be between 0 and 1, got %g", name, p)
-		}
+	if err := CheckShare("fault rate", cfg.FaultRate); err != nil {
+		return err
 	}
-	if cfg.RateLimit < 0 {
-		return fmt.Errorf("rate limit must not be negative, got %g", cfg.RateLimit)
+	if err := CheckShare("delete failure rate", cfg.DeleteFailureRate); err != nil {
+		return err
+	}
+	if err := CheckRateLimit("rate limit", cfg.RateLimit); err != nil {
+		return err
 	}
 	if cfg.TerminatedTTL == 0 {
 		cfg.TerminatedTTL = DefaultTerminatedTTL
@@ -193,40 +192,9 @@ func checkConfig(cfg *Config) error {
 	return nil
 }
 
-// loadState fills memory from the store, seeding servers into an empty one,
-// and loads (or makes) the key that signs issued tokens.
-func (e *Emulator) loadState() error {
-	instances, servers, err := e.store.load()
-	if err != nil {
-		return err
-	}
-	if len(servers) == 0 && len(instances) == 0 {
-		servers = seedServers(e.cfg.Servers, e.seed)
-		if err := e.store.save(&changes{servers: servers}); err != nil {
-			return err
-		}
-	}
-	for _, s := range servers {
-		e.st.putServer(s)
-	}
-	for _, r := range instances {
-		e.st.putInstance(r)
-	}
-	key, err := e.store.meta("token-key")
-	if err != nil {
-		return fmt.Errorf("load token key: %w", err)
-	}
-	if len(key) == 0 {
-		key = make([]byte, 32)
-		if _, err := io.ReadFull(rand.Reader, key); err != nil {
-			return fmt.Errorf("make token key: %w", err)
-		}
-		if err := e.store.putMeta("token-key", key); err != nil {
-			return fmt.Errorf("store token key: %w", err)
-		}
-	}
-	e.tokenKey = key
-	return nil
+// configuredFaults are the faults of the configuration (restored by a reset).
+func (e *Emulator) configuredFaults() faultSettings {
+	return faultSettings{FaultRate: e.cfg.FaultRate, RateLimit: e.cfg.RateLimit, DeleteFailureRate: e.cfg.DeleteFailureRate}
 }
 
 // ServeHTTP serves the API and the admin endpoints.
@@ -240,9 +208,7 @@ func (e *Emulator) Close() error {
 	e.closeOnce.Do(func() {
 		close(e.stopJanitor)
 		<-e.janitorDone
-		e.wmu.Lock()
-		defer e.wmu.Unlock()
-		e.closeErr = e.store.close()
+		e.closeErr = e.backend.close()
 	})
 	return e.closeErr
 }
@@ -261,39 +227,10 @@ func (e *Emulator) Reset() {
 }
 
 func (e *Emulator) reset() error {
-	e.wmu.Lock()
-	defer e.wmu.Unlock()
-	servers := seedServers(e.cfg.Servers, e.seed)
-	if err := e.store.replace(servers); err != nil {
-		return err
-	}
-	st := newState()
-	for _, s := range servers {
-		st.putServer(s)
-	}
-	e.mu.Lock()
-	e.st = st
-	e.mu.Unlock()
-	e.chaos.reseed(e.seed)
-	e.chaos.set(faultSettings{FaultRate: e.cfg.FaultRate, RateLimit: e.cfg.RateLimit, DeleteFailureRate: e.cfg.DeleteFailureRate})
-	e.stats.reset()
-	return nil
-}
-
-// commit stores c and then applies it to memory, so nothing is visible
-// before it is durable. The caller holds e.wmu.
-func (e *Emulator) commit(c *changes) *apiError {
-	if c.empty() {
-		return nil
-	}
-	if err := e.store.save(c); err != nil {
-		e.log.Error("state file write failed", "error", err)
-		return errInternal("the emulator could not write its state file")
-	}
-	e.mu.Lock()
-	e.st.apply(c)
-	e.mu.Unlock()
-	return nil
+	return e.backend.reset(e.cfg.Servers, func() {
+		e.chaos.set(e.configuredFaults())
+		e.stats.reset()
+	})
 }
 
 // janitor purges terminated instances once their TTL has passed, so the
@@ -309,19 +246,9 @@ func (e *Emulator) janitor() {
 		case <-e.stopJanitor:
 			return
 		case <-t.C:
-			e.purgeExpired()
+			if err := e.backend.purgeExpired(); err != nil {
+				e.log.Warn("purging expired instances failed", "error", err)
+			}
 		}
-	}
-}
-
-func (e *Emulator) purgeExpired() {
-	e.wmu.Lock()
-	defer e.wmu.Unlock()
-	ids := e.st.expiredInstances(e.now(), e.cfg.TerminatedTTL)
-	if len(ids) == 0 {
-		return
-	}
-	if err := e.commit(&changes{deleteInstances: ids}); err != nil {
-		e.log.Warn("purging expired instances failed", "error", err)
 	}
 }

@@ -1,14 +1,15 @@
 package emulator
 
 import (
-	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 )
 
-// Error codes of the CloudDC API (clouddc-api.md §7) and the two the
-// emulator adds where the documentation's table is cut off.
+// Error codes of the CloudDC API (CLOUDDC-API.md at the repository root,
+// error codes) and the two the emulator adds where the documentation's
+// table is cut off.
 const (
 	codeInvalidParam    = "iMetal.0001"
 	codeMissingParam    = "iMetal.0002"
@@ -28,34 +29,84 @@ const (
 	// instance error table is cut off after iMetal.0201, so the emulator
 	// picks the last code of the instance range for it.
 	codeDeleteFailed = "iMetal.0299"
+	// codeRouteNotFound is the API gateway's answer to a path that is no
+	// CloudDC operation.
+	codeRouteNotFound = "APIGW.0101"
 )
 
-// apiError is an error answered in the API's format:
-// {"error_code": "...", "error_msg": "..."}.
-type apiError struct {
-	Status int    `json:"-"`
-	Code   string `json:"error_code"`
-	Msg    string `json:"error_msg"`
+// errorKind is what went wrong, as the backend reports it. Each kind has
+// one error_code and one HTTP status, in errorKinds.
+type errorKind int
+
+const (
+	kindInvalid errorKind = iota
+	kindMissing
+	kindUnauthorized
+	kindForbidden
+	kindInternal
+	kindNotImplemented
+	kindServerNotFound
+	kindServerNotReady
+	kindInstanceNotFound
+	kindInstanceState
+	kindRouteNotFound
+	kindBodyTooLarge
+)
+
+// errorKinds maps every kind of error to its error_code and HTTP status:
+// the one place where the API's error codes meet HTTP.
+var errorKinds = [...]struct {
+	code   string
+	status int
+}{
+	kindInvalid:          {codeInvalidParam, http.StatusBadRequest},
+	kindMissing:          {codeMissingParam, http.StatusBadRequest},
+	kindUnauthorized:     {codeUnauthorized, http.StatusUnauthorized},
+	kindForbidden:        {codeForbidden, http.StatusForbidden},
+	kindInternal:         {codeInternal, http.StatusInternalServerError},
+	kindNotImplemented:   {codeNotImplemented, http.StatusNotImplemented},
+	kindServerNotFound:   {codeServerNotFound, http.StatusNotFound},
+	kindServerNotReady:   {codeServerNotReady, http.StatusBadRequest},
+	kindInstanceNotFound: {codeInstNotFound, http.StatusNotFound},
+	kindInstanceState:    {codeInstBadState, http.StatusBadRequest},
+	kindRouteNotFound:    {codeRouteNotFound, http.StatusNotFound},
+	kindBodyTooLarge:     {codeInvalidParam, http.StatusRequestEntityTooLarge},
 }
 
+// apiError is an error of the API: a kind (which gives the error_code and
+// the HTTP status) and the error_msg. Backend operations return it; the
+// HTTP front end writes it as {"error_code": "...", "error_msg": "..."}.
+type apiError struct {
+	kind errorKind
+	msg  string
+}
+
+// Code is the error_code.
+func (e *apiError) Code() string { return errorKinds[e.kind].code }
+
+// Status is the HTTP status the error is answered with.
+func (e *apiError) Status() int { return errorKinds[e.kind].status }
+
 func (e *apiError) Error() string {
-	return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Msg)
+	return fmt.Sprintf("%d %s: %s", e.Status(), e.Code(), e.msg)
+}
+
+// asAPIError returns err as an API error; anything else (a bug, a failed
+// write that was not turned into one) is an internal error.
+func asAPIError(err error) *apiError {
+	var ae *apiError
+	if errors.As(err, &ae) {
+		return ae
+	}
+	return errInternal("")
 }
 
 func errInvalid(format string, args ...any) *apiError {
-	return &apiError{
-		Status: http.StatusBadRequest,
-		Code:   codeInvalidParam,
-		Msg:    "A request parameter contains invalid or unsupported value: " + fmt.Sprintf(format, args...),
-	}
+	return &apiError{kind: kindInvalid, msg: "A request parameter contains invalid or unsupported value: " + fmt.Sprintf(format, args...)}
 }
 
 func errMissing(param string) *apiError {
-	return &apiError{
-		Status: http.StatusBadRequest,
-		Code:   codeMissingParam,
-		Msg:    "Missing required parameters: " + param,
-	}
+	return &apiError{kind: kindMissing, msg: "Missing required parameters: " + param}
 }
 
 func errUnauthorized(reason string) *apiError {
@@ -63,7 +114,7 @@ func errUnauthorized(reason string) *apiError {
 	if reason != "" {
 		msg += ": " + reason
 	}
-	return &apiError{Status: http.StatusUnauthorized, Code: codeUnauthorized, Msg: msg}
+	return &apiError{kind: kindUnauthorized, msg: msg}
 }
 
 func errForbidden(reason string) *apiError {
@@ -71,7 +122,7 @@ func errForbidden(reason string) *apiError {
 	if reason != "" {
 		msg += ": " + reason
 	}
-	return &apiError{Status: http.StatusForbidden, Code: codeForbidden, Msg: msg}
+	return &apiError{kind: kindForbidden, msg: msg}
 }
 
 func errInternal(reason string) *apiError {
@@ -79,23 +130,19 @@ func errInternal(reason string) *apiError {
 	if reason != "" {
 		msg += ": " + reason
 	}
-	return &apiError{Status: http.StatusInternalServerError, Code: codeInternal, Msg: msg}
+	return &apiError{kind: kindInternal, msg: msg}
 }
 
 func errInstancesNotFound(ids []string) *apiError {
-	return &apiError{Status: http.StatusNotFound, Code: codeInstNotFound, Msg: "Instances not found: " + idList(ids)}
+	return &apiError{kind: kindInstanceNotFound, msg: "Instances not found: " + idList(ids)}
 }
 
 func errInstancesState(ids []string, op string) *apiError {
-	return &apiError{
-		Status: http.StatusBadRequest,
-		Code:   codeInstBadState,
-		Msg:    fmt.Sprintf("Instances state is not allowed for this operation: %s (%s)", idList(ids), op),
-	}
+	return &apiError{kind: kindInstanceState, msg: fmt.Sprintf("Instances state is not allowed for this operation: %s (%s)", idList(ids), op)}
 }
 
 func errServersNotFound(ids []string) *apiError {
-	return &apiError{Status: http.StatusNotFound, Code: codeServerNotFound, Msg: "Physical servers ID not found: " + idList(ids)}
+	return &apiError{kind: kindServerNotFound, msg: "Physical servers ID not found: " + idList(ids)}
 }
 
 func errServersNotReady(ids []string, detail string) *apiError {
@@ -103,51 +150,22 @@ func errServersNotReady(ids []string, detail string) *apiError {
 	if detail != "" {
 		msg += " (" + detail + ")"
 	}
-	return &apiError{Status: http.StatusBadRequest, Code: codeServerNotReady, Msg: msg}
+	return &apiError{kind: kindServerNotReady, msg: msg}
 }
 
 func errNotImplemented(op string) *apiError {
-	return &apiError{
-		Status: http.StatusNotImplemented,
-		Code:   codeNotImplemented,
-		Msg:    "Operation " + op + " is not implemented by clouddc-emulator",
-	}
+	return &apiError{kind: kindNotImplemented, msg: "Operation " + op + " is not implemented by clouddc-emulator"}
 }
 
 func errNotFoundPath(method, path string) *apiError {
-	return &apiError{
-		Status: http.StatusNotFound,
-		Code:   "APIGW.0101",
-		Msg:    fmt.Sprintf("The API does not exist or has not been published: %s %s", method, path),
-	}
+	return &apiError{kind: kindRouteNotFound, msg: fmt.Sprintf("The API does not exist or has not been published: %s %s", method, path)}
 }
 
 func errBodyTooLarge(limit int64) *apiError {
-	return &apiError{
-		Status: http.StatusRequestEntityTooLarge,
-		Code:   codeInvalidParam,
-		Msg:    fmt.Sprintf("A request parameter contains invalid or unsupported value: body larger than %d bytes", limit),
-	}
+	return &apiError{kind: kindBodyTooLarge, msg: fmt.Sprintf("A request parameter contains invalid or unsupported value: body larger than %d bytes", limit)}
 }
 
 // idList formats IDs as the API does in its messages: "[a, b]".
 func idList(ids []string) string {
 	return "[" + strings.Join(ids, ", ") + "]"
-}
-
-// writeJSON writes v as a JSON response with the given status.
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	body, err := json.Marshal(v)
-	if err != nil {
-		body = []byte(`{"error_code":"iMetal.0099","error_msg":"Internal server error"}`)
-		status = http.StatusInternalServerError
-	}
-	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
-}
-
-// writeError writes err in the API's error format.
-func writeError(w http.ResponseWriter, err *apiError) {
-	writeJSON(w, err.Status, err)
 }

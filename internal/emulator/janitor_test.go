@@ -16,21 +16,26 @@ func TestJanitorPurgesExpired(t *testing.T) {
 	now := time.Now()
 	rec := instanceRecord{ID: "0198170e-4ca7-7ee4-89a7-fa631843920b", State: stateTerminated, CreatedAt: now, UpdatedAt: now}
 	live := instanceRecord{ID: "0198170e-4ca7-7ee4-89a7-fa631843920c", State: stateRunning, CreatedAt: now, UpdatedAt: now}
-	e.wmu.Lock()
-	apiErr := e.commit(&changes{instances: []instanceRecord{rec, live}})
-	e.wmu.Unlock()
-	if apiErr != nil {
-		t.Fatal(apiErr)
+	err = e.backend.update(func(w *writer) error {
+		w.putInstance(rec)
+		w.putInstance(live)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	deadline := time.NewTimer(5 * time.Second)
 	defer deadline.Stop()
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		e.mu.RLock()
-		_, present := e.st.instances[rec.ID]
-		n := len(e.st.instances)
-		e.mu.RUnlock()
+		var present bool
+		var n int
+		_ = e.backend.view(func(r reader) error {
+			_, present = r.st.instances[rec.ID]
+			n = len(r.st.instances)
+			return nil
+		})
 		if !present {
 			if n != 1 {
 				t.Fatalf("%d instances left, want the running one", n)
@@ -43,7 +48,7 @@ func TestJanitorPurgesExpired(t *testing.T) {
 		case <-tick.C:
 		}
 	}
-	stored, _, err := e.store.load()
+	stored, _, err := e.backend.store.load()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package emulator
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,50 +15,57 @@ import (
 	"time"
 )
 
-// call is one API request being served.
+// call is one API request being served: the request and its body, read
+// whole (at most MaxBodyBytes).
 type call struct {
 	r    *http.Request
 	body []byte
-	now  time.Time
 }
 
-// result is what an operation answers: a status and a JSON body (nil for none).
-type result struct {
-	status int
+// reply is what an adapter answers besides the status: headers to add and
+// a JSON body (nil for none).
+type reply struct {
 	header http.Header
 	body   any
 }
 
+// adapter is the HTTP side of one operation: it decodes the request into
+// the operation's typed request (the wire checks: JSON shape, query
+// syntax), calls the backend, and returns the typed result to encode.
+type adapter func(e *Emulator, c *call) (reply, error)
+
 // operation is one API operation: its name (as in the API reference and
-// the stats), its route, and its handler (nil: answered with 501).
+// the stats), its route, the status of a success, and its adapter (nil:
+// answered with 501).
 type operation struct {
 	name    string
 	pattern string
-	handle  func(e *Emulator, c *call) (result, *apiError)
+	status  int
+	handle  adapter
 	// public operations need no credentials and are exempt from the rate
 	// limit and injected faults (token issuance belongs to IAM, not CloudDC).
 	public bool
 }
 
 // operations lists every documented CloudDC operation. Those with a nil
-// handler answer 501 in the API's error format.
+// adapter answer 501 in the API's error format.
 func operations() []operation {
 	return []operation{
-		{name: "KeystoneCreateToken", pattern: "POST /v3/auth/tokens", handle: (*Emulator).createToken, public: true},
+		{name: "KeystoneCreateToken", pattern: "POST /v3/auth/tokens", status: http.StatusCreated, handle: handleCreateToken, public: true},
 
-		{name: "CreateInstance", pattern: "POST /v1/{project_id}/instances", handle: (*Emulator).createInstance},
-		{name: "RunInstances", pattern: "POST /v1/{project_id}/instances/batch-create", handle: (*Emulator).runInstances},
-		{name: "ListInstances", pattern: "GET /v1/{project_id}/instances", handle: (*Emulator).listInstances},
-		{name: "ShowInstanceStatus", pattern: "GET /v1/{project_id}/instances/{id}/status", handle: (*Emulator).showInstanceStatus},
-		{name: "DeleteInstances", pattern: "POST /v1/{project_id}/instances/batch-delete", handle: (*Emulator).deleteInstances},
-		{name: "DeleteInstance", pattern: "DELETE /v1/{project_id}/instances/{id}", handle: (*Emulator).deleteInstance},
-		{name: "ReinstallOS", pattern: "PUT /v1/{project_id}/instances/reinstall", handle: (*Emulator).reinstallOS},
-		{name: "ChangeInstancePassword", pattern: "PUT /v1/{project_id}/instances/password", handle: (*Emulator).changeInstancePassword},
-		{name: "ModifyInstanceIp", pattern: "PUT /v1/{project_id}/instances/{id}/ip", handle: (*Emulator).modifyInstanceIP},
+		{name: "CreateInstance", pattern: "POST /v1/{project_id}/instances", status: http.StatusAccepted, handle: handleCreateInstance},
+		{name: "RunInstances", pattern: "POST /v1/{project_id}/instances/batch-create", status: http.StatusAccepted, handle: handleRunInstances},
+		{name: "ListInstances", pattern: "GET /v1/{project_id}/instances", status: http.StatusOK, handle: handleListInstances},
+		{name: "ShowInstanceStatus", pattern: "GET /v1/{project_id}/instances/{id}/status", status: http.StatusOK, handle: handleShowInstanceStatus},
+		{name: "DeleteInstances", pattern: "POST /v1/{project_id}/instances/batch-delete", status: http.StatusAccepted, handle: handleDeleteInstances},
+		{name: "DeleteInstance", pattern: "DELETE /v1/{project_id}/instances/{id}", status: http.StatusNoContent, handle: handleDeleteInstance},
+		{name: "ReinstallOS", pattern: "PUT /v1/{project_id}/instances/reinstall", status: http.StatusAccepted, handle: handleReinstallOS},
+		{name: "ChangeInstancePassword", pattern: "PUT /v1/{project_id}/instances/password", status: http.StatusOK, handle: handleChangeInstancePassword},
+		{name: "ModifyInstanceIp", pattern: "PUT /v1/{project_id}/instances/{id}/ip", status: http.StatusAccepted, handle: handleModifyInstanceIP},
 
-		{name: "ListServers", pattern: "GET /v1/{project_id}/physicalservers", handle: (*Emulator).listServers},
-		{name: "ShowServer", pattern: "GET /v1/{project_id}/physicalservers/{id}", handle: (*Emulator).showServer},
-		{name: "ChangeServerPowerState", pattern: "PUT /v1/{project_id}/physicalservers/power-state", handle: (*Emulator).changeServerPowerState},
+		{name: "ListServers", pattern: "GET /v1/{project_id}/physicalservers", status: http.StatusOK, handle: handleListServers},
+		{name: "ShowServer", pattern: "GET /v1/{project_id}/physicalservers/{id}", status: http.StatusOK, handle: handleShowServer},
+		{name: "ChangeServerPowerState", pattern: "PUT /v1/{project_id}/physicalservers/power-state", status: http.StatusOK, handle: handleChangeServerPowerState},
 
 		{name: "ShowRemoteConsole", pattern: "GET /v1/{project_id}/physicalservers/{id}/remote-console-address"},
 		{name: "ShowServerHardwareAttributes", pattern: "GET /v1/{project_id}/physicalservers/{id}/hardware-attributes"},
@@ -155,14 +163,14 @@ func (e *Emulator) serveOperation(w http.ResponseWriter, r *http.Request, op ope
 		if ok, wait := e.chaos.allow(now); !ok {
 			secs := max(1, int(math.Ceil(wait.Seconds())))
 			w.Header().Set("Retry-After", strconv.Itoa(secs))
-			// The 429 body is a bare JSON string (clouddc-api.md §2.3).
+			// The 429 body is a bare JSON string (CLOUDDC-API.md, throttling).
 			writeJSON(w, http.StatusTooManyRequests, "Too many requests")
 			return
 		}
 	}
-	body, apiErr := readBody(w, r)
-	if apiErr != nil {
-		writeError(w, apiErr)
+	body, err := readBody(w, r)
+	if err != nil {
+		writeError(w, err)
 		return
 	}
 	if !op.public {
@@ -183,23 +191,23 @@ func (e *Emulator) serveOperation(w http.ResponseWriter, r *http.Request, op ope
 		writeError(w, errNotImplemented(op.name))
 		return
 	}
-	res, apiErr := op.handle(e, &call{r: r, body: body, now: now})
-	if apiErr != nil {
-		writeError(w, apiErr)
+	res, err := op.handle(e, &call{r: r, body: body})
+	if err != nil {
+		writeError(w, err)
 		return
 	}
 	for k, v := range res.header {
 		w.Header()[k] = v
 	}
 	if res.body == nil {
-		w.WriteHeader(res.status)
+		w.WriteHeader(op.status)
 		return
 	}
-	writeJSON(w, res.status, res.body)
+	writeJSON(w, op.status, res.body)
 }
 
 // readBody reads the whole body, refusing more than MaxBodyBytes with 413.
-func readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if r.ContentLength > MaxBodyBytes {
 		return nil, errBodyTooLarge(MaxBodyBytes)
 	}
@@ -239,6 +247,31 @@ func (e *Emulator) logRequest(r *http.Request, op string, status int, d time.Dur
 		slog.Int("status", status),
 		slog.Duration("duration", d),
 	)
+}
+
+// errorBody is the API's error format.
+type errorBody struct {
+	Code string `json:"error_code"`
+	Msg  string `json:"error_msg"`
+}
+
+// writeJSON writes v as a JSON response with the given status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		body = []byte(`{"error_code":"iMetal.0099","error_msg":"Internal server error"}`)
+		status = http.StatusInternalServerError
+	}
+	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// writeError writes err in the API's error format with its status (see
+// errorKinds); an error that is not an API error is a 500 iMetal.0099.
+func writeError(w http.ResponseWriter, err error) {
+	ae := asAPIError(err)
+	writeJSON(w, ae.Status(), errorBody{Code: ae.Code(), Msg: ae.msg})
 }
 
 func newRequestID() string {

@@ -244,18 +244,23 @@ func (s *state) expiredInstances(now time.Time, ttl time.Duration) []string {
 }
 
 // changes is what one write operation stores: records to put and
-// instance IDs to delete, applied to the store and then to memory.
+// instance IDs to delete, applied to the store and then to memory. With
+// reset, everything stored before is dropped first.
 type changes struct {
+	reset           bool
 	instances       []instanceRecord
 	servers         []serverRecord
 	deleteInstances []string
 }
 
 func (c *changes) empty() bool {
-	return len(c.instances) == 0 && len(c.servers) == 0 && len(c.deleteInstances) == 0
+	return !c.reset && len(c.instances) == 0 && len(c.servers) == 0 && len(c.deleteInstances) == 0
 }
 
 func (s *state) apply(c *changes) {
+	if c.reset {
+		*s = *newState()
+	}
 	for _, r := range c.instances {
 		s.putInstance(r)
 	}

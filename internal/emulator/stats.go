@@ -59,15 +59,5 @@ func (s *stats) snapshot() (requests, responses map[string]int64) {
 // Stats returns the current counters (as GET /_emulator/stats does).
 func (e *Emulator) Stats() Stats {
 	req, resp := e.stats.snapshot()
-	now := e.now()
-	inst := map[string]int64{}
-	e.mu.RLock()
-	for _, r := range e.st.instances {
-		r = r.at(now)
-		if !r.expired(now, e.cfg.TerminatedTTL) {
-			inst[r.State]++
-		}
-	}
-	e.mu.RUnlock()
-	return Stats{Requests: req, Responses: resp, Instances: inst}
+	return Stats{Requests: req, Responses: resp, Instances: e.backend.countInstances()}
 }

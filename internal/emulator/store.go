@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -15,10 +17,8 @@ import (
 type store interface {
 	// load returns everything stored.
 	load() (instances []instanceRecord, servers []serverRecord, err error)
-	// save stores c atomically.
+	// save stores c atomically: all of it or, when it fails, none.
 	save(c *changes) error
-	// replace drops every instance and server and stores servers instead.
-	replace(servers []serverRecord) error
 	// meta returns the value stored under key, or nil.
 	meta(key string) ([]byte, error)
 	// putMeta stores value under key.
@@ -31,7 +31,6 @@ type memStore struct{ kv map[string][]byte }
 
 func (m *memStore) load() ([]instanceRecord, []serverRecord, error) { return nil, nil, nil }
 func (m *memStore) save(*changes) error                             { return nil }
-func (m *memStore) replace([]serverRecord) error                    { return nil }
 func (m *memStore) meta(key string) ([]byte, error)                 { return m.kv[key], nil }
 func (m *memStore) putMeta(key string, value []byte) error {
 	if m.kv == nil {
@@ -49,14 +48,37 @@ var (
 )
 
 // boltStore keeps the state in a bbolt file. bbolt commits with fsync, so
-// a save that returned survives kill -9 and power loss.
-type boltStore struct{ db *bolt.DB }
+// a save that returned survives kill -9 and power loss, and a save that
+// failed (disk full, I/O error) is rolled back whole.
+type boltStore struct {
+	db   *bolt.DB
+	path string
+	// failSave, when set (by tests only), fails every save after its
+	// changes are written into the transaction and before it commits, as a
+	// full disk or an I/O error at commit would.
+	failSave error
+}
 
-func openBoltStore(path string) (*boltStore, error) {
+func openBoltStore(path string) (bs *boltStore, err error) {
+	// bbolt trusts the file's pages; a damaged file can make it panic.
+	// Whatever is wrong with the file, the caller gets an error naming it.
+	defer func() {
+		if r := recover(); r != nil {
+			bs, err = nil, fmt.Errorf("state file %s is damaged (%v); move it away or pass another --state-file", path, r)
+		}
+	}()
+	if fi, statErr := os.Stat(path); statErr == nil && fi.IsDir() {
+		return nil, fmt.Errorf("state file %s is a directory; pass a file path", path)
+	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
 	if err != nil {
-		if errors.Is(err, bolterrors.ErrTimeout) {
+		switch {
+		case errors.Is(err, bolterrors.ErrTimeout):
 			return nil, fmt.Errorf("open state file %s: it is locked by another process (is another emulator using it?)", path)
+		case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrVersionMismatch), errors.Is(err, bolterrors.ErrChecksum):
+			return nil, fmt.Errorf("open state file %s: not a clouddc-emulator state file or damaged (%w); move it away or pass another --state-file", path, err)
+		case errors.Is(err, fs.ErrPermission):
+			return nil, fmt.Errorf("open state file %s: cannot open it for writing (%w)", path, err)
 		}
 		return nil, fmt.Errorf("open state file %s: %w", path, err)
 	}
@@ -72,17 +94,23 @@ func openBoltStore(path string) (*boltStore, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("initialise state file %s: %w", path, err)
 	}
-	return &boltStore{db: db}, nil
+	return &boltStore{db: db, path: path}, nil
 }
 
-func (b *boltStore) load() ([]instanceRecord, []serverRecord, error) {
-	var instances []instanceRecord
-	var servers []serverRecord
-	err := b.db.View(func(tx *bolt.Tx) error {
+func (b *boltStore) load() (instances []instanceRecord, servers []serverRecord, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			instances, servers, err = nil, nil, fmt.Errorf("state file %s is damaged (%v); move it away or pass another --state-file", b.path, r)
+		}
+	}()
+	err = b.db.View(func(tx *bolt.Tx) error {
 		err := tx.Bucket(bucketInstances).ForEach(func(k, v []byte) error {
 			var r instanceRecord
 			if err := json.Unmarshal(v, &r); err != nil {
-				return fmt.Errorf("instance %s: %w", k, err)
+				return fmt.Errorf("instance %q: %w", k, err)
+			}
+			if !isUUID(r.ID) || r.ID != string(k) {
+				return fmt.Errorf("instance %q: the record's ID is %q", k, r.ID)
 			}
 			instances = append(instances, r)
 			return nil
@@ -93,20 +121,33 @@ func (b *boltStore) load() ([]instanceRecord, []serverRecord, error) {
 		return tx.Bucket(bucketServers).ForEach(func(k, v []byte) error {
 			var r serverRecord
 			if err := json.Unmarshal(v, &r); err != nil {
-				return fmt.Errorf("server %s: %w", k, err)
+				return fmt.Errorf("server %q: %w", k, err)
+			}
+			if !isUUID(r.ID) || r.ID != string(k) {
+				return fmt.Errorf("server %q: the record's ID is %q", k, r.ID)
 			}
 			servers = append(servers, r)
 			return nil
 		})
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("load state: %w", err)
+		return nil, nil, fmt.Errorf("state file %s holds a damaged record: %w; move it away or pass another --state-file", b.path, err)
 	}
 	return instances, servers, nil
 }
 
 func (b *boltStore) save(c *changes) error {
 	err := b.db.Update(func(tx *bolt.Tx) error {
+		if c.reset {
+			for _, name := range [][]byte{bucketInstances, bucketServers} {
+				if err := tx.DeleteBucket(name); err != nil {
+					return err
+				}
+				if _, err := tx.CreateBucket(name); err != nil {
+					return err
+				}
+			}
+		}
 		ib, sb := tx.Bucket(bucketInstances), tx.Bucket(bucketServers)
 		for _, r := range c.instances {
 			if err := putJSON(ib, r.ID, r); err != nil {
@@ -123,34 +164,10 @@ func (b *boltStore) save(c *changes) error {
 				return err
 			}
 		}
-		return nil
+		return b.failSave
 	})
 	if err != nil {
-		return fmt.Errorf("save state: %w", err)
-	}
-	return nil
-}
-
-func (b *boltStore) replace(servers []serverRecord) error {
-	err := b.db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketInstances, bucketServers} {
-			if err := tx.DeleteBucket(name); err != nil {
-				return err
-			}
-			if _, err := tx.CreateBucket(name); err != nil {
-				return err
-			}
-		}
-		sb := tx.Bucket(bucketServers)
-		for _, r := range servers {
-			if err := putJSON(sb, r.ID, r); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("reset state: %w", err)
+		return fmt.Errorf("save state to %s: %w", b.path, err)
 	}
 	return nil
 }

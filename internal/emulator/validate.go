@@ -1,8 +1,6 @@
 package emulator
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -11,7 +9,7 @@ import (
 )
 
 // isUUID reports whether s is a lowercase, hyphenated UUID, the form of
-// every CloudDC ID (clouddc-api.md §3.4, §3.6).
+// every CloudDC ID (CLOUDDC-API.md at the repository root: IDs).
 func isUUID(s string) bool {
 	if len(s) != 36 {
 		return false
@@ -47,7 +45,7 @@ func quoteIDs(ids []string) string {
 
 // checkIDSet validates a batch ID list: present, at most max, every ID a
 // lowercase UUID, no duplicates.
-func checkIDSet(field string, ids []string, limit int) *apiError {
+func checkIDSet(field string, ids []string, limit int) error {
 	if len(ids) == 0 {
 		return errMissing(field)
 	}
@@ -75,29 +73,14 @@ func checkIDSet(field string, ids []string, limit int) *apiError {
 	return nil
 }
 
-// decodeBody decodes a JSON request body into v.
-func decodeBody(body []byte, v any) *apiError {
-	if len(strings.TrimSpace(string(body))) == 0 {
-		return errMissing("request body")
-	}
-	if err := json.Unmarshal(body, v); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		if errors.As(err, &typeErr) && typeErr.Field != "" {
-			return errInvalid("%s: expected %s, got JSON %s", typeErr.Field, typeErr.Type, typeErr.Value)
-		}
-		return errInvalid("request body is not valid JSON: %v", err)
-	}
-	return nil
-}
-
-// specialChars are the special characters a password may contain (§3.7).
+// specialChars are the special characters a password may contain.
 const specialChars = "!@$%^-_=+[{}]:,./?"
 
-// checkPassword enforces the password rule of clouddc-api.md §3.7: 8-26
+// checkPassword enforces the password rule of CLOUDDC-API.md (passwords): 8-26
 // characters from the allowed set, at least three of upper case, lower
 // case, digits and special characters, and not containing the user name
 // (root or Administrator) or its reverse. The error never echoes the password.
-func checkPassword(field, pw string) *apiError {
+func checkPassword(field, pw string) error {
 	n := utf8.RuneCountInString(pw)
 	if n < 8 || n > 26 {
 		return errInvalid("%s must be 8 to 26 characters long", field)
@@ -143,9 +126,9 @@ func reverse(s string) string {
 	return string(r)
 }
 
-// checkName enforces the host name rule of §3.8: 1-63 characters, letters
+// checkName enforces the host name rule of CLOUDDC-API.md (names): 1-63 characters, letters
 // (Chinese ones too), digits, "_", "-" and ".".
-func checkName(field, name string) *apiError {
+func checkName(field, name string) error {
 	n := utf8.RuneCountInString(name)
 	if n < 1 || n > 63 {
 		return errInvalid("%s must be 1 to 63 characters long", field)
@@ -160,7 +143,7 @@ func checkName(field, name string) *apiError {
 
 // checkMetadata enforces: at most 10 pairs, keys of 1-255 characters from
 // [A-Za-z0-9-_: .], values of at most 255 characters.
-func checkMetadata(md map[string]string) *apiError {
+func checkMetadata(md map[string]string) error {
 	if len(md) > 10 {
 		return errInvalid("metadata has %d pairs, at most 10 are allowed", len(md))
 	}
@@ -181,7 +164,7 @@ func checkMetadata(md map[string]string) *apiError {
 }
 
 // checkDescription enforces at most 255 characters.
-func checkDescription(d *string) *apiError {
+func checkDescription(d *string) error {
 	if d != nil && utf8.RuneCountInString(*d) > 255 {
 		return errInvalid("description is longer than 255 characters")
 	}
@@ -189,7 +172,7 @@ func checkDescription(d *string) *apiError {
 }
 
 // requiredString returns *s, or a missing-parameter error when it is nil or empty.
-func requiredString(field string, s *string) (string, *apiError) {
+func requiredString(field string, s *string) (string, error) {
 	if s == nil || strings.TrimSpace(*s) == "" {
 		return "", errMissing(field)
 	}
@@ -200,7 +183,7 @@ func requiredString(field string, s *string) (string, *apiError) {
 }
 
 // checkIPv4 validates an optional fixed IPv4 address.
-func checkIPv4(field, ip string) *apiError {
+func checkIPv4(field, ip string) error {
 	if ip == "" {
 		return nil
 	}

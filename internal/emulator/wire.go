@@ -4,7 +4,8 @@ package emulator
 // emulator's own (it does not import the provider's client) and follow the
 // JSON names of the official SDK's models (services/clouddc/v1/model).
 
-// Instance states the emulator reports: the newest SDK's set (clouddc-api.md §3.1).
+// Instance states the emulator reports: the newest SDK's set (CLOUDDC-API.md at the
+// repository root, instance states).
 const (
 	statePending      = "pending"
 	stateRunning      = "running"
@@ -14,7 +15,7 @@ const (
 	stateError        = "error"
 )
 
-// Instance operation states (clouddc-api.md §3.2).
+// Instance operation states (CLOUDDC-API.md, operation states).
 const (
 	opInstallProcessing   = "install-processing"
 	opInstallSucceed      = "install-succeed"
@@ -27,7 +28,7 @@ const (
 	opUninstallFailed     = "uninstall-failed"
 )
 
-// Physical server states (clouddc-api.md §5).
+// Physical server states (CLOUDDC-API.md, physical servers).
 const (
 	manageReady = "ready"
 	manageInUse = "in-use"
@@ -173,26 +174,48 @@ type runInstancesRequest struct {
 	MaxCount *int32 `json:"max_count"`
 }
 
-// idSetRequest is the body of DeleteInstances.
-type idSetRequest struct {
+// listInstancesRequest is the ListInstances query.
+type listInstancesRequest struct {
+	// Limit is the page size; 0 means unset (10).
+	Limit         int
+	Marker        string
+	InstanceState string
+	// InstanceIDs and ServerIDs are the comma-separated filters, split.
+	InstanceIDs, ServerIDs []string
+}
+
+// showInstanceStatusRequest is the ShowInstanceStatus path.
+type showInstanceStatusRequest struct {
+	ID string
+}
+
+// deleteInstancesRequest is the DeleteInstances body.
+type deleteInstancesRequest struct {
 	InstanceIDSet []string `json:"instance_id_set"`
 }
 
-// reinstallRequest is the ReinstallOS body.
-type reinstallRequest struct {
+// deleteInstanceRequest is the DeleteInstance path.
+type deleteInstanceRequest struct {
+	ID string
+}
+
+// reinstallOSRequest is the ReinstallOS body.
+type reinstallOSRequest struct {
 	ImageID       *string  `json:"image_id"`
 	Password      *string  `json:"password"`
 	InstanceIDSet []string `json:"instance_id_set"`
 }
 
-// changePasswordRequest is the ChangeInstancePassword body.
-type changePasswordRequest struct {
+// changeInstancePasswordRequest is the ChangeInstancePassword body.
+type changeInstancePasswordRequest struct {
 	NewPassword   *string  `json:"new_password"`
 	InstanceIDSet []string `json:"instance_id_set"`
 }
 
-// modifyIPRequest is the ModifyInstanceIp body.
-type modifyIPRequest struct {
+// modifyInstanceIPRequest is the ModifyInstanceIp path and body.
+type modifyInstanceIPRequest struct {
+	// ID is the instance ID of the path.
+	ID    string  `json:"-"`
 	VpcID *string `json:"vpc_id"`
 	Nics  []struct {
 		SubnetID  *string `json:"subnet_id"`
@@ -240,8 +263,21 @@ type listServersResponse struct {
 	Count    int              `json:"count"`
 }
 
-// powerStateRequest is the ChangeServerPowerState body.
-type powerStateRequest struct {
+// listServersRequest is the ListServers query.
+type listServersRequest struct {
+	// Limit is the page size; 0 means unset (10).
+	Limit       int
+	Marker      string
+	ManageState string
+}
+
+// showServerRequest is the ShowServer path.
+type showServerRequest struct {
+	ID string
+}
+
+// changeServerPowerStateRequest is the ChangeServerPowerState body.
+type changeServerPowerStateRequest struct {
 	Action      *string  `json:"action"`
 	ServerIDSet []string `json:"server_id_set"`
 }
