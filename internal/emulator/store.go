@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"runtime/debug"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -60,8 +61,10 @@ type boltStore struct {
 }
 
 func openBoltStore(path string) (bs *boltStore, err error) {
-	// bbolt trusts the file's pages; a damaged file can make it panic.
-	// Whatever is wrong with the file, the caller gets an error naming it.
+	// bbolt trusts the file's pages: a damaged file can make it panic, and
+	// one cut short makes it read past the end of its memory map (SIGBUS).
+	// Both become an error naming the file.
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
 			bs, err = nil, fmt.Errorf("state file %s is damaged (%v); move it away or pass another --state-file", path, r)
@@ -82,29 +85,36 @@ func openBoltStore(path string) (bs *boltStore, err error) {
 		}
 		return nil, fmt.Errorf("open state file %s: %w", path, err)
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketInstances, bucketServers, bucketMeta} {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		_ = db.Close()
-		return nil, fmt.Errorf("initialise state file %s: %w", path, err)
-	}
+	// Nothing is written until the file has loaded: a file refused as
+	// damaged is left exactly as it was. Buckets are made by the first write.
 	return &boltStore{db: db, path: path}, nil
 }
 
+// bucket returns the bucket name of a write transaction, making it if the
+// file does not have it yet.
+func bucket(tx *bolt.Tx, name []byte) (*bolt.Bucket, error) {
+	return tx.CreateBucketIfNotExists(name)
+}
+
+// forEach calls fn for every record of the bucket name; a file without the
+// bucket has no records.
+func forEach(tx *bolt.Tx, name []byte, fn func(k, v []byte) error) error {
+	b := tx.Bucket(name)
+	if b == nil {
+		return nil
+	}
+	return b.ForEach(fn)
+}
+
 func (b *boltStore) load() (instances []instanceRecord, servers []serverRecord, err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
 			instances, servers, err = nil, nil, fmt.Errorf("state file %s is damaged (%v); move it away or pass another --state-file", b.path, r)
 		}
 	}()
 	err = b.db.View(func(tx *bolt.Tx) error {
-		err := tx.Bucket(bucketInstances).ForEach(func(k, v []byte) error {
+		err := forEach(tx, bucketInstances, func(k, v []byte) error {
 			var r instanceRecord
 			if err := json.Unmarshal(v, &r); err != nil {
 				return fmt.Errorf("instance %q: %w", k, err)
@@ -118,7 +128,7 @@ func (b *boltStore) load() (instances []instanceRecord, servers []serverRecord, 
 		if err != nil {
 			return err
 		}
-		return tx.Bucket(bucketServers).ForEach(func(k, v []byte) error {
+		return forEach(tx, bucketServers, func(k, v []byte) error {
 			var r serverRecord
 			if err := json.Unmarshal(v, &r); err != nil {
 				return fmt.Errorf("server %q: %w", k, err)
@@ -140,15 +150,19 @@ func (b *boltStore) save(c *changes) error {
 	err := b.db.Update(func(tx *bolt.Tx) error {
 		if c.reset {
 			for _, name := range [][]byte{bucketInstances, bucketServers} {
-				if err := tx.DeleteBucket(name); err != nil {
-					return err
-				}
-				if _, err := tx.CreateBucket(name); err != nil {
+				if err := tx.DeleteBucket(name); err != nil && !errors.Is(err, bolterrors.ErrBucketNotFound) {
 					return err
 				}
 			}
 		}
-		ib, sb := tx.Bucket(bucketInstances), tx.Bucket(bucketServers)
+		ib, err := bucket(tx, bucketInstances)
+		if err != nil {
+			return err
+		}
+		sb, err := bucket(tx, bucketServers)
+		if err != nil {
+			return err
+		}
 		for _, r := range c.instances {
 			if err := putJSON(ib, r.ID, r); err != nil {
 				return err
@@ -175,18 +189,31 @@ func (b *boltStore) save(c *changes) error {
 func (b *boltStore) meta(key string) ([]byte, error) {
 	var v []byte
 	err := b.db.View(func(tx *bolt.Tx) error {
-		if got := tx.Bucket(bucketMeta).Get([]byte(key)); got != nil {
-			v = append([]byte(nil), got...)
+		if mb := tx.Bucket(bucketMeta); mb != nil {
+			if got := mb.Get([]byte(key)); got != nil {
+				v = append([]byte(nil), got...)
+			}
 		}
 		return nil
 	})
-	return v, err
+	if err != nil {
+		return nil, fmt.Errorf("read %s from %s: %w", key, b.path, err)
+	}
+	return v, nil
 }
 
 func (b *boltStore) putMeta(key string, value []byte) error {
-	return b.db.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketMeta).Put([]byte(key), value)
+	err := b.db.Update(func(tx *bolt.Tx) error {
+		mb, err := bucket(tx, bucketMeta)
+		if err != nil {
+			return err
+		}
+		return mb.Put([]byte(key), value)
 	})
+	if err != nil {
+		return fmt.Errorf("write %s to %s: %w", key, b.path, err)
+	}
+	return nil
 }
 
 func (b *boltStore) close() error { return b.db.Close() }
