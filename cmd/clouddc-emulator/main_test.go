@@ -11,8 +11,10 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/big"
 	"net"
 	"net/http"
@@ -402,4 +404,195 @@ func TestKillAndRestart(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("no exit within 10s of SIGTERM")
 	}
+}
+
+// TestParseOptionsRefusesBadValues feeds every checked flag values that
+// are not numbers, not finite, out of range or absurd, on the command line
+// and in the environment: each is a usage error that names the flag (or
+// variable) and says what is allowed. The edges of each range are accepted.
+func TestParseOptionsRefusesBadValues(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		args []string
+		env  map[string]string
+		want []string
+	}{
+		{"fault rate NaN", []string{"--fault-rate", "NaN"}, nil, []string{"-fault-rate", "between 0 and 1"}},
+		{"fault rate infinite", []string{"--fault-rate", "Inf"}, nil, []string{"-fault-rate", "between 0 and 1"}},
+		{"fault rate above 1", []string{"--fault-rate", "1.01"}, nil, []string{"-fault-rate", "between 0 and 1"}},
+		{"fault rate negative", []string{"--fault-rate", "-0.1"}, nil, []string{"-fault-rate", "between 0 and 1"}},
+		{"fault rate not a number", []string{"--fault-rate", "half"}, nil, []string{"-fault-rate", "not a number"}},
+		{"delete failure rate NaN", []string{"--delete-failure-rate", "nan"}, nil, []string{"-delete-failure-rate", "between 0 and 1"}},
+		{"delete failure rate above 1", []string{"--delete-failure-rate", "2"}, nil, []string{"-delete-failure-rate", "between 0 and 1"}},
+		{"rate limit NaN", []string{"--rate-limit", "NaN"}, nil, []string{"-rate-limit", "requests per second"}},
+		{"rate limit infinite", []string{"--rate-limit", "+Inf"}, nil, []string{"-rate-limit", "requests per second"}},
+		{"rate limit negative", []string{"--rate-limit", "-5"}, nil, []string{"-rate-limit", "between 0"}},
+		{"rate limit absurd", []string{"--rate-limit", "1e12"}, nil, []string{"-rate-limit", "1000000"}},
+		{"servers negative", []string{"--servers", "-1"}, nil, []string{"-servers", "between 0 and 100000"}},
+		{"servers absurd", []string{"--servers", "100001"}, nil, []string{"-servers", "between 0 and 100000"}},
+		{"servers not a whole number", []string{"--servers", "1.5"}, nil, []string{"-servers", "not a whole number"}},
+		{"create duration negative", []string{"--create-duration", "-1s"}, nil, []string{"-create-duration", "must not be negative"}},
+		{"delete duration absurd", []string{"--delete-duration", "9000h"}, nil, []string{"-delete-duration", "at most"}},
+		{"power duration not a duration", []string{"--power-duration", "5"}, nil, []string{"-power-duration", "not a duration"}},
+		{"terminated TTL negative", []string{"--terminated-ttl", "-1m"}, nil, []string{"-terminated-ttl", "negative"}},
+		{"token TTL absurd", []string{"--token-ttl", "100000h"}, nil, []string{"-token-ttl", "at most"}},
+		{"read timeout zero", []string{"--read-timeout", "0"}, nil, []string{"-read-timeout", "more than 0"}},
+		{"write timeout negative", []string{"--write-timeout", "-1s"}, nil, []string{"-write-timeout", "more than 0"}},
+		{"idle timeout absurd", []string{"--idle-timeout", "48h"}, nil, []string{"-idle-timeout", "at most"}},
+		{"project ID with a slash", []string{"--project-id", "a/b"}, nil, []string{"--project-id", "must not contain"}},
+		{"access key alone", []string{"--access-key", "ak"}, nil, []string{"--access-key", "--secret-key"}},
+		{"listen without a port", []string{"--listen", "localhost"}, nil, []string{"--listen", "HOST:PORT"}},
+		{"env fault rate NaN", nil, map[string]string{"CLOUDDC_EMULATOR_FAULT_RATE": "NaN"}, []string{"CLOUDDC_EMULATOR_FAULT_RATE", "between 0 and 1"}},
+		{"env servers absurd", nil, map[string]string{"CLOUDDC_EMULATOR_SERVERS": "1000000000"}, []string{"CLOUDDC_EMULATOR_SERVERS", "between 0 and 100000"}},
+		{"env rate limit infinite", nil, map[string]string{"CLOUDDC_EMULATOR_RATE_LIMIT": "inf"}, []string{"CLOUDDC_EMULATOR_RATE_LIMIT", "requests per second"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := parseOptions(tt.args, func(k string) string { return tt.env[k] }, io.Discard)
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Fatalf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+
+	o, err := parseOptions([]string{"--fault-rate", "1", "--delete-failure-rate", "0", "--rate-limit", "1000000",
+		"--servers", "100000", "--create-duration", "8760h", "--read-timeout", "1ms"}, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatalf("the edges of the ranges: %v", err)
+	}
+	if o.cfg.FaultRate != 1 || o.cfg.RateLimit != 1e6 || o.cfg.Servers != 100000 || o.cfg.CreateDuration != 8760*time.Hour || o.readTimeout != time.Millisecond {
+		t.Fatalf("edge values not applied: %+v read timeout %s", o.cfg, o.readTimeout)
+	}
+}
+
+// TestRunExitCodes checks the exit codes and messages: 2 for a bad flag,
+// 1 when the emulator cannot start, each message naming what is wrong.
+func TestRunExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	corrupt := filepath.Join(dir, "corrupt.db")
+	if err := os.WriteFile(corrupt, []byte(strings.Repeat("not a state file\n", 500)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	for _, tt := range []struct {
+		name string
+		args []string
+		code int
+		want []string
+	}{
+		{"bad flag value", []string{"--servers", "-3"}, exitUsage, []string{"-servers"}},
+		{"corrupt state file", []string{"--state-file", corrupt}, exitFailed, []string{corrupt, "not a clouddc-emulator state file"}},
+		{"state file is a directory", []string{"--state-file", dir}, exitFailed, []string{dir, "is a directory"}},
+		{"state file in a missing directory", []string{"--state-file", filepath.Join(dir, "no", "state.db")}, exitFailed, []string{filepath.Join(dir, "no", "state.db"), "no such file"}},
+		{"address in use", []string{"--listen", taken.Addr().String()}, exitFailed, []string{taken.Addr().String(), "in use"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr strings.Builder
+			code := run(t.Context(), append(tt.args, "--log-level", "error"), func(string) string { return "" }, &stdout, &stderr)
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d; stderr %q", code, tt.code, stderr.String())
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(stderr.String(), w) {
+					t.Fatalf("stderr %q does not mention %q", stderr.String(), w)
+				}
+			}
+			if stdout.Len() != 0 {
+				t.Fatalf("printed %q to stdout although it did not start", stdout.String())
+			}
+		})
+	}
+}
+
+func TestHTTPServerTimeouts(t *testing.T) {
+	o, err := parseOptions(nil, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := newHTTPServer(o, http.NotFoundHandler(), slog.New(slog.DiscardHandler))
+	if srv.ReadTimeout != defaultReadTimeout || srv.WriteTimeout != defaultWriteTimeout || srv.IdleTimeout != defaultIdleTimeout ||
+		srv.ReadHeaderTimeout != maxReadHeaderTimeout || srv.MaxHeaderBytes != maxHeaderBytes {
+		t.Fatalf("defaults: read %s header %s write %s idle %s max header %d", srv.ReadTimeout, srv.ReadHeaderTimeout,
+			srv.WriteTimeout, srv.IdleTimeout, srv.MaxHeaderBytes)
+	}
+	o, err = parseOptions([]string{"--read-timeout", "2s", "--write-timeout", "3s", "--idle-timeout", "4s"}, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv = newHTTPServer(o, http.NotFoundHandler(), slog.New(slog.DiscardHandler))
+	if srv.ReadTimeout != 2*time.Second || srv.ReadHeaderTimeout != 2*time.Second || srv.WriteTimeout != 3*time.Second || srv.IdleTimeout != 4*time.Second {
+		t.Fatalf("from flags: read %s header %s write %s idle %s", srv.ReadTimeout, srv.ReadHeaderTimeout, srv.WriteTimeout, srv.IdleTimeout)
+	}
+}
+
+// TestStalledClientsAreDropped runs the emulator with short timeouts and
+// checks that a client that stops half-way through a request, and one
+// that keeps an idle connection, are disconnected.
+func TestStalledClientsAreDropped(t *testing.T) {
+	url, stop := startInProcess(t, "--read-timeout", "300ms", "--idle-timeout", "300ms")
+	defer stop()
+	addr := strings.TrimPrefix(url, "http://")
+
+	// closedWithin reads from conn until the server closes it, failing
+	// after d.
+	closedWithin := func(t *testing.T, conn net.Conn, d time.Duration) {
+		t.Helper()
+		if err := conn.SetReadDeadline(time.Now().Add(d)); err != nil {
+			t.Fatal(err)
+		}
+		_, err := io.Copy(io.Discard, conn)
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			t.Fatalf("the connection is still open after %s", d)
+		}
+	}
+
+	t.Run("half a body", func(t *testing.T) {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		_, err = fmt.Fprintf(conn, "POST /v1/%s/instances/batch-delete HTTP/1.1\r\nHost: x\r\nX-Auth-Token: emulator-token\r\n"+
+			"Content-Length: 100\r\n\r\n{\"instance_id_set\":", projectID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		closedWithin(t, conn, 5*time.Second)
+	})
+	t.Run("half the headers", func(t *testing.T) {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		if _, err := fmt.Fprint(conn, "GET /_emulator/health HTTP/1.1\r\nHost: x\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		closedWithin(t, conn, 5*time.Second)
+	})
+	t.Run("idle keep-alive", func(t *testing.T) {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		if _, err := fmt.Fprint(conn, "GET /_emulator/health HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("health: %v %v", resp, err)
+		}
+		resp.Body.Close()
+		closedWithin(t, conn, 5*time.Second)
+	})
 }

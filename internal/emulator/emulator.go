@@ -2,11 +2,9 @@ package emulator
 
 import (
 	"errors"
-	"fmt"
 	"log/slog"
 	mrand "math/rand/v2"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 )
@@ -151,8 +149,8 @@ func checkConfig(cfg *Config) error {
 	if cfg.ProjectID == "" {
 		cfg.ProjectID = DefaultProjectID
 	}
-	if strings.ContainsAny(cfg.ProjectID, "/?# ") {
-		return fmt.Errorf("project ID %q: must not contain '/', '?', '#' or spaces", cfg.ProjectID)
+	if err := CheckProjectID(cfg.ProjectID); err != nil {
+		return err
 	}
 	if (cfg.AccessKey == "") != (cfg.SecretKey == "") {
 		return errors.New("access key and secret key must be set together")

@@ -3,6 +3,7 @@ package emulator
 import (
 	"fmt"
 	"math"
+	"strings"
 	"time"
 )
 
@@ -55,6 +56,15 @@ func CheckShare(what string, p float64) error {
 func CheckRateLimit(what string, rps float64) error {
 	if math.IsNaN(rps) || rps < 0 || rps > MaxRateLimit {
 		return fmt.Errorf("%s must be between 0 (unlimited) and %d requests per second, got %g", what, MaxRateLimit, rps)
+	}
+	return nil
+}
+
+// CheckProjectID checks a project ID: it becomes a path segment, so it
+// must not contain '/', '?', '#' or spaces. Empty means DefaultProjectID.
+func CheckProjectID(id string) error {
+	if strings.ContainsAny(id, "/?# ") {
+		return fmt.Errorf("project ID %q: must not contain '/', '?', '#' or spaces", id)
 	}
 	return nil
 }

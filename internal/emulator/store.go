@@ -78,12 +78,16 @@ func openBoltStore(path string) (bs *boltStore, err error) {
 		switch {
 		case errors.Is(err, bolterrors.ErrTimeout):
 			return nil, fmt.Errorf("open state file %s: it is locked by another process (is another emulator using it?)", path)
-		case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrVersionMismatch), errors.Is(err, bolterrors.ErrChecksum):
-			return nil, fmt.Errorf("open state file %s: not a clouddc-emulator state file or damaged (%w); move it away or pass another --state-file", path, err)
 		case errors.Is(err, fs.ErrPermission):
 			return nil, fmt.Errorf("open state file %s: cannot open it for writing (%w)", path, err)
 		}
-		return nil, fmt.Errorf("open state file %s: %w", path, err)
+		var pathErr *fs.PathError
+		if errors.As(err, &pathErr) {
+			// The file system refused: missing directory, not a directory, ...
+			return nil, fmt.Errorf("open state file %s: %w", path, err)
+		}
+		// bbolt refused the content (bad magic, checksum, version or size).
+		return nil, fmt.Errorf("open state file %s: not a clouddc-emulator state file or damaged (%w); move it away or pass another --state-file", path, err)
 	}
 	// Nothing is written until the file has loaded: a file refused as
 	// damaged is left exactly as it was. Buckets are made by the first write.
