@@ -3,7 +3,8 @@
 // http.Handler. Tests use it in-process (package emulatortest), the
 // clouddc-emulator binary serves it, and it never imports the provider or
 // its API client: it is an independent implementation of the same
-// documentation (../shared/clouddc-api.md), so the two check each other.
+// documentation (the project's notes on the API, CLOUDDC-API.md at the
+// repository root), so the two check each other.
 //
 // # What it serves
 //
@@ -84,7 +85,8 @@
 //     emulator reports the change like a reinstall.
 //   - ChangeInstancePassword accepts running and stopped instances and,
 //     as documented, does not check the new password's complexity;
-//     CreateInstance, RunInstances and ReinstallOS enforce the §3.7 rule.
+//     CreateInstance, RunInstances and ReinstallOS enforce the API's
+//     password rule.
 //   - Any operation on an instance whose transition is still in progress
 //     (other than delete) is 400 iMetal.0201.
 //   - ChangeServerPowerState: "power off" keeps the instance running until
@@ -142,4 +144,47 @@
 // after a restart. Without a state file everything is in memory. Writes
 // are serialised and become visible only once stored; reads (status,
 // lists) share a read lock and never wait for a write's fsync.
+//
+// A write that cannot be stored (disk full, I/O error, file made
+// unusable) answers 500 iMetal.0099 and changes nothing: bbolt rolls the
+// transaction back, and memory is updated only after the store succeeded,
+// so the file and every later answer still hold the state from before the
+// request. New refuses a state file it cannot use, with an error naming
+// the file and what is wrong: a directory, a path it cannot create or
+// open for writing, a file locked by another emulator, a file that is not
+// a bbolt file or is cut short or damaged, a record that does not decode.
+// A refused file is left untouched.
+//
+// Config values are checked by New: shares (FaultRate, DeleteFailureRate)
+// in [0, 1], RateLimit from 0 to MaxRateLimit, durations from 0 to
+// MaxDuration, Servers from 0 to MaxServers, NaN and infinities refused.
+//
+// # Code layout
+//
+// The emulator is a backend (the model of CloudDC) behind a thin HTTP
+// front end, as moto splits models from responses:
+//
+//   - backend.go: the backend, its locks and its commit. view runs a read
+//     under the read lock; update runs an operation under the write lock,
+//     collects what it stages (writer.putInstance, putServer,
+//     deleteInstance), stores it and only then applies it to memory. No
+//     operation takes a lock or writes the store itself.
+//   - instances.go, servers.go, tokens.go: the operations, one method each,
+//     taking a typed request and returning a typed result (wire.go) or an
+//     *apiError. They check IDs, states and limits; they know no HTTP.
+//   - state.go, lifecycle.go: the records and their pure state machine;
+//     store.go: memory and bbolt stores; validate.go: field rules.
+//   - errors.go: the kinds of API error, each with its error_code and HTTP
+//     status in one table.
+//   - router.go: the operations table (name, route, success status,
+//     adapter) and what every request goes through; handlers.go: the
+//     adapters, which decode the request (JSON shape, query syntax) into
+//     the typed request and hand the result back to encode; auth.go and
+//     aksk.go: credentials; admin.go, faults.go, stats.go: the admin
+//     endpoints, injected faults and counters.
+//
+// A new operation is a request and result type in wire.go, a backend
+// method built on view or update, an adapter in handlers.go and a line in
+// the operations table; a new admin endpoint that changes state is a
+// backend method on update and a handler in admin.go.
 package emulator
