@@ -100,6 +100,16 @@ func (f *fixture) countInstances() int {
 	return n
 }
 
+// as returns res as a T, failing the test when it is something else.
+func as[T any](t *testing.T, res any) T {
+	t.Helper()
+	v, ok := res.(T)
+	if !ok {
+		t.Fatalf("result %T, want %T", res, v)
+	}
+	return v
+}
+
 const unknownID = "0198170e-0000-7000-8000-000000000001"
 
 // TestBackendOperations calls every operation of the backend directly,
@@ -130,7 +140,7 @@ func TestBackendOperations(t *testing.T) {
 				return f.b.createInstance(req)
 			},
 			check: func(t *testing.T, f *fixture, res any) {
-				id := res.(createInstanceResponse).InstanceID
+				id := as[createInstanceResponse](t, res).InstanceID
 				if f.state(t, id) != statePending {
 					t.Fatalf("new instance is %q, want pending", f.state(t, id))
 				}
@@ -193,7 +203,7 @@ func TestBackendOperations(t *testing.T) {
 				})
 			},
 			check: func(t *testing.T, f *fixture, res any) {
-				got := res.(instancesResponse).Instances
+				got := as[instancesResponse](t, res).Instances
 				if len(got) != 2 {
 					t.Fatalf("%d instances, want 2", len(got))
 				}
@@ -223,7 +233,7 @@ func TestBackendOperations(t *testing.T) {
 				return f.b.listInstances(listInstancesRequest{ServerIDs: []string{f.server, f.server}})
 			},
 			check: func(t *testing.T, f *fixture, res any) {
-				l := res.(listInstancesResponse)
+				l := as[listInstancesResponse](t, res)
 				if l.Count != 1 || len(l.Instances) != 1 || l.Instances[0].ID != f.running || l.PageInfo.CurrentCount != 1 {
 					t.Fatalf("list %+v: want the running instance", l)
 				}
@@ -281,7 +291,7 @@ func TestBackendOperations(t *testing.T) {
 				return f.b.deleteInstances(deleteInstancesRequest{InstanceIDSet: []string{f.running}})
 			},
 			check: func(t *testing.T, f *fixture, res any) {
-				if got := res.(instancesResponse).Instances; len(got) != 1 || got[0].ID != f.running {
+				if got := as[instancesResponse](t, res).Instances; len(got) != 1 || got[0].ID != f.running {
 					t.Fatalf("answer %+v: want the instance", got)
 				}
 				if s := f.state(t, f.running); s != stateShuttingDown {
@@ -328,7 +338,7 @@ func TestBackendOperations(t *testing.T) {
 				return f.b.changeInstancePassword(changeInstancePasswordRequest{NewPassword: ptr("anything"), InstanceIDSet: []string{f.running}})
 			},
 			check: func(t *testing.T, f *fixture, res any) {
-				if got := res.(instancesResponse).Instances; len(got) != 1 || got[0].ID != f.running {
+				if got := as[instancesResponse](t, res).Instances; len(got) != 1 || got[0].ID != f.running {
 					t.Fatalf("answer %+v: want the instance", got)
 				}
 			},
@@ -365,7 +375,7 @@ func TestBackendOperations(t *testing.T) {
 				return f.b.listServers(listServersRequest{ManageState: manageReady})
 			},
 			check: func(t *testing.T, f *fixture, res any) {
-				if l := res.(listServersResponse); l.Count != 2 || len(l.Servers) != 2 {
+				if l := as[listServersResponse](t, res); l.Count != 2 || len(l.Servers) != 2 {
 					t.Fatalf("ready servers %+v: want 2", l)
 				}
 			},
@@ -397,7 +407,7 @@ func TestBackendOperations(t *testing.T) {
 				return f.b.changeServerPowerState(changeServerPowerStateRequest{Action: ptr(actionPowerOff), ServerIDSet: []string{f.server}})
 			},
 			check: func(t *testing.T, f *fixture, res any) {
-				if got := res.(powerStateResponse).PhysicalServers; len(got) != 1 || got[0].ID != f.server {
+				if got := as[powerStateResponse](t, res).PhysicalServers; len(got) != 1 || got[0].ID != f.server {
 					t.Fatalf("answer %+v: want the server", got)
 				}
 				f.clock.Advance(time.Minute)
@@ -427,7 +437,7 @@ func TestBackendOperations(t *testing.T) {
 				return f.b.createToken(req)
 			},
 			check: func(t *testing.T, f *fixture, res any) {
-				tok := res.(createTokenResult)
+				tok := as[createTokenResult](t, res)
 				if err := f.b.verifyToken(tok.Token, f.clock.Now()); err != nil {
 					t.Fatalf("issued token refused: %v", err)
 				}

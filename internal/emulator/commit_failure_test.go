@@ -80,7 +80,10 @@ func TestCommitFailureChangesNothing(t *testing.T) {
 	}
 	serverID := list.Instances[0].ServerID
 
-	bs := e.backend.store.(*boltStore)
+	bs, ok := e.backend.store.(*boltStore)
+	if !ok {
+		t.Fatalf("store %T, want the bolt store", e.backend.store)
+	}
 	e.backend.wmu.Lock() // saves run under the write lock
 	bs.failSave = errors.New("no space left on device (injected)")
 	e.backend.wmu.Unlock()
