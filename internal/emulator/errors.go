@@ -8,7 +8,7 @@ import (
 )
 
 // Error codes of the CloudDC API (CLOUDDC-API.md at the repository root,
-// error codes) and the two the emulator adds where the documentation's
+// "Errors") and the two the emulator adds where the documentation's
 // table is cut off.
 const (
 	codeInvalidParam    = "iMetal.0001"

@@ -163,7 +163,7 @@ func (e *Emulator) serveOperation(w http.ResponseWriter, r *http.Request, op ope
 		if ok, wait := e.chaos.allow(now); !ok {
 			secs := max(1, int(math.Ceil(wait.Seconds())))
 			w.Header().Set("Retry-After", strconv.Itoa(secs))
-			// The 429 body is a bare JSON string (CLOUDDC-API.md, throttling).
+			// The 429 body is a bare JSON string (CLOUDDC-API.md, "Errors").
 			writeJSON(w, http.StatusTooManyRequests, "Too many requests")
 			return
 		}

@@ -9,7 +9,7 @@ import (
 )
 
 // isUUID reports whether s is a lowercase, hyphenated UUID, the form of
-// every CloudDC ID (CLOUDDC-API.md at the repository root: IDs).
+// every CloudDC ID (CLOUDDC-API.md at the repository root, "Instances: Fields").
 func isUUID(s string) bool {
 	if len(s) != 36 {
 		return false
@@ -76,10 +76,11 @@ func checkIDSet(field string, ids []string, limit int) error {
 // specialChars are the special characters a password may contain.
 const specialChars = "!@$%^-_=+[{}]:,./?"
 
-// checkPassword enforces the password rule of CLOUDDC-API.md (passwords): 8-26
-// characters from the allowed set, at least three of upper case, lower
-// case, digits and special characters, and not containing the user name
-// (root or Administrator) or its reverse. The error never echoes the password.
+// checkPassword enforces the password rule (CLOUDDC-API.md, "Instances:
+// Fields"): 8-26 characters from the allowed set, at least three of upper
+// case, lower case, digits and special characters, and not containing the
+// user name (root or Administrator) or its reverse. The error never
+// echoes the password.
 func checkPassword(field, pw string) error {
 	n := utf8.RuneCountInString(pw)
 	if n < 8 || n > 26 {
@@ -126,8 +127,9 @@ func reverse(s string) string {
 	return string(r)
 }
 
-// checkName enforces the host name rule of CLOUDDC-API.md (names): 1-63 characters, letters
-// (Chinese ones too), digits, "_", "-" and ".".
+// checkName enforces the host name rule (CLOUDDC-API.md, "Instances:
+// Fields"): 1-63 characters, letters (Chinese ones too), digits, "_", "-"
+// and ".".
 func checkName(field, name string) error {
 	n := utf8.RuneCountInString(name)
 	if n < 1 || n > 63 {

@@ -4,8 +4,8 @@ package emulator
 // emulator's own (it does not import the provider's client) and follow the
 // JSON names of the official SDK's models (services/clouddc/v1/model).
 
-// Instance states the emulator reports: the newest SDK's set (CLOUDDC-API.md at the
-// repository root, instance states).
+// Instance states the emulator reports: the newest SDK's set
+// (CLOUDDC-API.md at the repository root, "Instances: States").
 const (
 	statePending      = "pending"
 	stateRunning      = "running"
@@ -15,7 +15,7 @@ const (
 	stateError        = "error"
 )
 
-// Instance operation states (CLOUDDC-API.md, operation states).
+// Instance operation states (CLOUDDC-API.md, "Instances: States").
 const (
 	opInstallProcessing   = "install-processing"
 	opInstallSucceed      = "install-succeed"
@@ -28,7 +28,7 @@ const (
 	opUninstallFailed     = "uninstall-failed"
 )
 
-// Physical server states (CLOUDDC-API.md, physical servers).
+// Physical server states (CLOUDDC-API.md, "Physical servers").
 const (
 	manageReady = "ready"
 	manageInUse = "in-use"
