@@ -3,6 +3,7 @@ package emulator
 import (
 	"encoding/json"
 	"errors"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -23,7 +24,7 @@ func handleCreateToken(e *Emulator, c *call) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	return reply{header: map[string][]string{"X-Subject-Token": {res.Token}}, body: res.Body}, nil
+	return reply{header: http.Header{"X-Subject-Token": {res.Token}}, body: res.Body}, nil
 }
 
 func handleCreateInstance(e *Emulator, c *call) (reply, error) {

@@ -54,9 +54,10 @@ var (
 type boltStore struct {
 	db   *bolt.DB
 	path string
-	// failSave, when set (by tests only), fails every save after its
-	// changes are written into the transaction and before it commits, as a
-	// full disk or an I/O error at commit would.
+	// failSave, when set (by tests only, while holding the backend's write
+	// lock), fails every save after its changes are written into the
+	// transaction and before it commits, as a full disk or an I/O error at
+	// commit would: bbolt rolls the whole transaction back.
 	failSave error
 }
 
