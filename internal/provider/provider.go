@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -24,8 +25,9 @@ import (
 )
 
 var (
-	_ provider.Provider            = (*clouddcProvider)(nil)
-	_ provider.ProviderWithActions = (*clouddcProvider)(nil)
+	_ provider.Provider                  = (*clouddcProvider)(nil)
+	_ provider.ProviderWithActions       = (*clouddcProvider)(nil)
+	_ provider.ProviderWithListResources = (*clouddcProvider)(nil)
 )
 
 type clouddcProvider struct {
@@ -176,6 +178,7 @@ func (p *clouddcProvider) Configure(ctx context.Context, req provider.ConfigureR
 	resp.ResourceData = data
 	resp.DataSourceData = data
 	resp.ActionData = data
+	resp.ListResourceData = data
 }
 
 func (p *clouddcProvider) Resources(_ context.Context) []func() resource.Resource {
@@ -191,6 +194,13 @@ func (p *clouddcProvider) DataSources(_ context.Context) []func() datasource.Dat
 		NewInstancesDataSource,
 		NewInstanceStatusDataSource,
 		NewServersDataSource,
+	}
+}
+
+// ListResources are the list resources of `terraform query` (Terraform 1.14+).
+func (p *clouddcProvider) ListResources(_ context.Context) []func() list.ListResource {
+	return []func() list.ListResource{
+		NewInstanceListResource,
 	}
 }
 

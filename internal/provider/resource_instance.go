@@ -26,6 +26,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -45,6 +46,8 @@ var (
 	_ resource.ResourceWithConfigure        = (*instanceResource)(nil)
 	_ resource.ResourceWithImportState      = (*instanceResource)(nil)
 	_ resource.ResourceWithConfigValidators = (*instanceResource)(nil)
+	_ resource.ResourceWithIdentity         = (*instanceResource)(nil)
+	_ resource.ResourceWithModifyPlan       = (*instanceResource)(nil)
 )
 
 // NewInstanceResource returns the clouddc_instance resource.
@@ -111,14 +114,14 @@ func (r *instanceResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 		"8 to 26 characters with at least 3 of upper-case letters, lower-case letters, digits and " +
 		"`" + validate.PasswordSpecials + "`; must not contain `root` or `Administrator` or either reversed. " +
 		"Changing it changes the password in place (it takes effect after the next reboot of the server). " +
-		"Set exactly one of `password` and `password_wo`.")
+		passwordNeededText)
 	password.Optional = true
 	password.Sensitive = true
 	password.Validators = []validator.String{validate.Password()}
 
 	passwordWO := str("Write-only password (never stored in state or plan; needs Terraform 1.11 or later), with " +
 		"the same rules as `password`. Terraform cannot see changes of a write-only value: change " +
-		"`password_wo_version` to apply a new one. Set exactly one of `password` and `password_wo`.")
+		"`password_wo_version` to apply a new one. " + passwordNeededText)
 	passwordWO.Optional = true
 	passwordWO.Sensitive = true
 	passwordWO.WriteOnly = true
@@ -218,6 +221,12 @@ func (r *instanceResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 	}
 }
 
+// passwordNeededText says when clouddc_instance needs a password; the
+// descriptions of password and password_wo and the docs say exactly this.
+const passwordNeededText = "A password (`password` or `password_wo`, never both) is needed only to create the " +
+	"instance (also when a change replaces it) and to reinstall its OS when `image_id` changes; an imported or " +
+	"adopted instance needs none until then."
+
 // timeoutsBlock is the timeouts block with a description of its defaults.
 func timeoutsBlock(ctx context.Context, opts timeouts.Opts, defaults string) schema.Block {
 	b := timeouts.Block(ctx, opts)
@@ -237,10 +246,94 @@ func nicCountChanged(_ context.Context, req planmodifier.ListRequest, resp *list
 	resp.RequiresReplace = len(req.StateValue.Elements()) != len(req.PlanValue.Elements())
 }
 
+// ConfigValidators keeps password and password_wo mutually exclusive. Neither
+// is required here: an imported or adopted instance (generated configuration)
+// has neither; ModifyPlan requires one where one is needed.
 func (r *instanceResource) ConfigValidators(_ context.Context) []resource.ConfigValidator {
 	return []resource.ConfigValidator{
-		resourcevalidator.ExactlyOneOf(path.MatchRoot("password"), path.MatchRoot("password_wo")),
+		resourcevalidator.Conflicting(path.MatchRoot("password"), path.MatchRoot("password_wo")),
 	}
+}
+
+func (r *instanceResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = instanceIdentitySchema()
+}
+
+// ModifyPlan requires a password where the plan needs one: creating the
+// instance (also as a replacement) and reinstalling its OS (image_id
+// changes). It never calls the API.
+func (r *instanceResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return // Destroy.
+	}
+	if configHasPassword(ctx, req.Config, &resp.Diagnostics) || resp.Diagnostics.HasError() {
+		return
+	}
+	if req.State.Raw.IsNull() {
+		resp.Diagnostics.AddAttributeError(path.Root("password"), "A password is needed to create the instance",
+			"Creating a clouddc_instance sets the password of root (Linux) or Administrator (Windows): set "+
+				"password_wo (with password_wo_version) or password. An instance that already exists can be "+
+				"imported without one.")
+		return
+	}
+	var plan, state, config instanceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	id := state.ID.ValueString()
+	if replacementPlanned(ctx, plan, state, config, &resp.Diagnostics) {
+		resp.Diagnostics.AddAttributeError(path.Root("password"), "A password is needed to replace the instance",
+			fmt.Sprintf("This plan replaces instance %s (a changed attribute forces a new instance), and creating "+
+				"the new one sets the password of root or Administrator: set password_wo (with "+
+				"password_wo_version) or password, or undo the change that forces the replacement.", id))
+		return
+	}
+	if !plan.ImageID.Equal(state.ImageID) {
+		resp.Diagnostics.AddAttributeError(path.Root("image_id"), "A password is needed to reinstall the OS",
+			fmt.Sprintf("Changing image_id reinstalls the OS of instance %s (ReinstallOS), which sets the password "+
+				"of root or Administrator: set password_wo (with password_wo_version) or password.", id))
+	}
+}
+
+// configHasPassword reports whether the configuration sets password or
+// password_wo (an unknown value counts: it will have one at apply).
+func configHasPassword(ctx context.Context, cfg interface {
+	GetAttribute(context.Context, path.Path, any) diag.Diagnostics
+}, diags *diag.Diagnostics) bool {
+	var pw, wo types.String
+	diags.Append(cfg.GetAttribute(ctx, path.Root("password"), &pw)...)
+	diags.Append(cfg.GetAttribute(ctx, path.Root("password_wo"), &wo)...)
+	return !pw.IsNull() || !wo.IsNull()
+}
+
+// replacementPlanned reports whether plan replaces the instance in state. It
+// mirrors the RequiresReplace plan modifiers of the schema (the framework
+// does not tell ModifyPlan what they decided): an unknown value counts as a
+// change, as it does for them.
+func replacementPlanned(ctx context.Context, plan, state, config instanceModel, diags *diag.Diagnostics) bool {
+	if !plan.Name.Equal(state.Name) || !plan.VpcID.Equal(state.VpcID) ||
+		!plan.Description.Equal(state.Description) || !plan.Metadata.Equal(state.Metadata) {
+		return true
+	}
+	if !config.ServerID.IsNull() && !plan.ServerID.Equal(state.ServerID) {
+		return true
+	}
+	if plan.NetworkInterfaces.IsUnknown() {
+		return true
+	}
+	planNICs, stateNICs := plan.nics(ctx, diags), state.nics(ctx, diags)
+	if len(planNICs) != len(stateNICs) {
+		return true
+	}
+	for i := range planNICs {
+		if !planNICs[i].SubnetID.Equal(stateNICs[i].SubnetID) {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *instanceResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
@@ -279,6 +372,13 @@ func (r *instanceResource) Create(ctx context.Context, req resource.CreateReques
 	var plan instanceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	password := configPassword(ctx, req.Config, &resp.Diagnostics)
+	if password == "" && !resp.Diagnostics.HasError() {
+		// ModifyPlan refuses this plan; this is the backstop.
+		resp.Diagnostics.AddAttributeError(path.Root("password"), "A password is needed to create the instance",
+			"Set password_wo (with password_wo_version) or password: creating an instance sets the password of "+
+				"root (Linux) or Administrator (Windows).")
+		return
+	}
 	timeout, d := plan.Timeouts.Create(ctx, instanceCreateTimeout)
 	resp.Diagnostics.Append(d...)
 	createReq := &clouddc.CreateInstanceRequest{
@@ -314,6 +414,7 @@ func (r *instanceResource) Create(ctx context.Context, req resource.CreateReques
 	partial := plan
 	partial.nullUnknowns()
 	resp.Diagnostics.Append(resp.State.Set(ctx, &partial)...)
+	r.setIdentity(ctx, resp.Identity, id, &resp.Diagnostics)
 
 	got, err := r.data.engine.WaitForState(ctx, []string{id}, clouddc.StateRunning)
 	if err != nil {
@@ -349,6 +450,9 @@ func (r *instanceResource) Read(ctx context.Context, req resource.ReadRequest, r
 		return
 	}
 	id := state.ID.ValueString()
+	if !r.sameProject(ctx, req.Identity, id, &resp.Diagnostics) {
+		return
+	}
 	got, err := r.data.engine.GetInstances(ctx, []string{id})
 	if err != nil {
 		resp.Diagnostics.AddError("Cannot read instance", fmt.Sprintf("Instance %s: %s", id, err))
@@ -362,6 +466,7 @@ func (r *instanceResource) Read(ctx context.Context, req resource.ReadRequest, r
 	}
 	state.fromInstance(ctx, in, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	r.setIdentity(ctx, resp.Identity, id, &resp.Diagnostics)
 }
 
 func (r *instanceResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -380,6 +485,16 @@ func (r *instanceResource) Update(ctx context.Context, req resource.UpdateReques
 		return
 	}
 	id := state.ID.ValueString()
+	if !r.sameProject(ctx, req.Identity, id, &resp.Diagnostics) {
+		return
+	}
+	if !plan.ImageID.Equal(state.ImageID) && password == "" {
+		// ModifyPlan refuses this plan; this is the backstop.
+		resp.Diagnostics.AddAttributeError(path.Root("image_id"), "A password is needed to reinstall the OS",
+			fmt.Sprintf("Changing image_id reinstalls the OS of instance %s, which sets the password of root or "+
+				"Administrator: set password_wo (with password_wo_version) or password. Nothing was changed.", id))
+		return
+	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
@@ -464,6 +579,7 @@ func (r *instanceResource) Update(ctx context.Context, req resource.UpdateReques
 	}
 	plan.fromInstance(ctx, *latest, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	r.setIdentity(ctx, resp.Identity, id, &resp.Diagnostics)
 }
 
 // ipChanged reports whether a configured fixed IP differs from the state.
@@ -494,6 +610,9 @@ func (r *instanceResource) Delete(ctx context.Context, req resource.DeleteReques
 		return
 	}
 	id := state.ID.ValueString()
+	if !r.sameProject(ctx, req.Identity, id, &resp.Diagnostics) {
+		return
+	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
@@ -517,14 +636,34 @@ func (r *instanceResource) Delete(ctx context.Context, req resource.DeleteReques
 		fmt.Sprintf("%s. The instance is kept in state; run destroy again.", err))
 }
 
+// ImportState imports an instance by its ID: `terraform import`, an import
+// block with id, or (Terraform 1.12+) an import block with identity, whose
+// optional project_id must be the provider's project. The instance must
+// exist and not be terminated; no password is needed.
 func (r *instanceResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	id := req.ID
+	id, project := req.ID, ""
+	if id == "" && req.Identity != nil {
+		var ident instanceIdentityModel
+		resp.Diagnostics.Append(req.Identity.Get(ctx, &ident)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		id, project = ident.ID.ValueString(), ident.ProjectID.ValueString()
+	}
 	if !validate.IsLowercaseUUID(id) {
 		resp.Diagnostics.AddError("Invalid import ID",
 			fmt.Sprintf("%q is not an instance ID: expected a lower-case UUID such as 0198170e-4ca7-7ee4-89a7-fa631843920b.", id))
 		return
 	}
 	if !r.configured(&resp.Diagnostics) {
+		return
+	}
+	if project != "" && project != r.data.projectID {
+		resp.Diagnostics.AddAttributeError(path.Root("project_id"), "Instance identity is in another project",
+			fmt.Sprintf("The identity of instance %s names project %s, but this provider is configured for project %s. "+
+				"Import it with a provider configured for project %s (a provider alias, set with provider = ... in "+
+				"the import block), or leave project_id out to use the provider's project.",
+				id, project, r.data.projectID, project))
 		return
 	}
 	got, err := r.data.engine.GetInstances(ctx, []string{id})
@@ -538,6 +677,38 @@ func (r *instanceResource) ImportState(ctx context.Context, req resource.ImportS
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+	r.setIdentity(ctx, resp.Identity, id, &resp.Diagnostics)
+}
+
+// setIdentity records the identity of instance id in the provider's project.
+func (r *instanceResource) setIdentity(ctx context.Context, identity *tfsdk.ResourceIdentity, id string, diags *diag.Diagnostics) {
+	if identity == nil || r.data == nil {
+		return
+	}
+	diags.Append(identity.Set(ctx, newInstanceIdentity(id, r.data.projectID))...)
+}
+
+// sameProject reports an error unless the stored identity of instance id (if
+// any) is in the provider's project: asked in another project, the instance
+// would look deleted, and state would lose an instance that still exists.
+func (r *instanceResource) sameProject(ctx context.Context, identity *tfsdk.ResourceIdentity, id string, diags *diag.Diagnostics) bool {
+	if identity == nil || identity.Raw.IsNull() {
+		return true
+	}
+	var ident instanceIdentityModel
+	diags.Append(identity.Get(ctx, &ident)...)
+	if diags.HasError() {
+		return false
+	}
+	project := ident.ProjectID.ValueString()
+	if project == "" || project == r.data.projectID {
+		return true
+	}
+	diags.AddError("Instance is in another project",
+		fmt.Sprintf("Instance %s belongs to project %s (its resource identity), but the provider is configured for "+
+			"project %s. Configure the provider for project %s; the instance is kept in state and nothing was changed.",
+			id, project, r.data.projectID, project))
+	return false
 }
 
 // ipv4Validator accepts dotted-quad IPv4 addresses.

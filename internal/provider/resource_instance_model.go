@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/clouddc"
@@ -33,6 +34,37 @@ type instanceModel struct {
 	CreatedAt         types.String   `tfsdk:"created_at"`
 	LaunchedAt        types.String   `tfsdk:"launched_at"`
 	Timeouts          timeouts.Value `tfsdk:"timeouts"`
+}
+
+// instanceIdentityModel is the resource identity of a clouddc_instance: what
+// names it for the whole of its life (Terraform 1.12+ stores it beside the
+// state, and import blocks and terraform query use it).
+type instanceIdentityModel struct {
+	ID        types.String `tfsdk:"id"`
+	ProjectID types.String `tfsdk:"project_id"`
+}
+
+// newInstanceIdentity is the identity of instance id in project.
+func newInstanceIdentity(id, project string) instanceIdentityModel {
+	return instanceIdentityModel{ID: types.StringValue(id), ProjectID: types.StringValue(project)}
+}
+
+// instanceIdentitySchema is the identity schema of clouddc_instance, shared
+// by the resource and the list resource.
+func instanceIdentitySchema() identityschema.Schema {
+	return identityschema.Schema{
+		Attributes: map[string]identityschema.Attribute{
+			"id": identityschema.StringAttribute{
+				RequiredForImport: true,
+				Description:       "Instance ID (a lower-case UUID).",
+			},
+			"project_id": identityschema.StringAttribute{
+				OptionalForImport: true,
+				Description: "Project the instance belongs to. Defaults to the provider's `project_id`; " +
+					"a different project is an error (use a provider configured for that project).",
+			},
+		},
+	}
 }
 
 // networkInterfaceModel is one element of network_interfaces.
