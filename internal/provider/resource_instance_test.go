@@ -377,7 +377,7 @@ func TestAccInstance_badInput(t *testing.T) {
 			c.extra = fmt.Sprintf("  password_wo = %q\n  password_wo_version = 1\n", testAccPassword)
 			return c
 		}(), `(?s)Invalid Attribute Combination.*password.*password_wo`},
-		{"no password", func() instanceConfig { c := ok; c.password = ""; return c }(), `(?s)Missing Attribute Configuration.*Exactly one of these attributes must be configured: \[password,password_wo\]`},
+		{"no password", func() instanceConfig { c := ok; c.password = ""; return c }(), `(?s)A password is needed to create the instance.*set\s+password_wo`},
 		{"password_wo without version", func() instanceConfig {
 			c := ok
 			c.password = ""
