@@ -6,12 +6,24 @@ package provider
 import (
 	"context"
 	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/list"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/querycheck"
@@ -343,4 +355,233 @@ func TestAccInstanceList_manyIDs(t *testing.T) {
 			},
 		},
 	})
+}
+
+// The tests below call the list resource and the resource in-process (no
+// Terraform), against the in-process emulator or a scripted API.
+
+// listRequest builds the ListRequest Terraform would send for a list block
+// with config (attribute name to value; the rest null).
+func listRequest(t *testing.T, l *instanceListResource, config map[string]tftypes.Value, include bool, limit int64) list.ListRequest {
+	t.Helper()
+	ctx := t.Context()
+	var ls list.ListResourceSchemaResponse
+	l.ListResourceConfigSchema(ctx, list.ListResourceSchemaRequest{}, &ls)
+	objType, ok := ls.Schema.Type().TerraformType(ctx).(tftypes.Object)
+	if !ok {
+		t.Fatal("list config schema is not an object")
+	}
+	vals := map[string]tftypes.Value{}
+	for name, typ := range objType.AttributeTypes {
+		vals[name] = tftypes.NewValue(typ, nil)
+	}
+	maps.Copy(vals, config)
+	var rs fwresource.SchemaResponse
+	(&instanceResource{}).Schema(ctx, fwresource.SchemaRequest{}, &rs)
+	return list.ListRequest{
+		Config:                 tfsdk.Config{Schema: ls.Schema, Raw: tftypes.NewValue(objType, vals)},
+		IncludeResource:        include,
+		Limit:                  limit,
+		ResourceSchema:         rs.Schema,
+		ResourceIdentitySchema: instanceIdentitySchema(),
+	}
+}
+
+// collect runs the list and returns every result it pushes.
+func collect(t *testing.T, l *instanceListResource, req list.ListRequest) []list.ListResult {
+	t.Helper()
+	var stream list.ListResultsStream
+	l.List(t.Context(), req, &stream)
+	if stream.Results == nil {
+		t.Fatal("List set no results iterator")
+	}
+	var out []list.ListResult
+	for r := range stream.Results {
+		out = append(out, r)
+	}
+	return out
+}
+
+func testProviderData(t *testing.T, srv *emulatortest.Server) *providerData {
+	t.Helper()
+	return &providerData{client: testAccClient(t, srv), engine: testAccEngine(t, srv), projectID: srv.Config.ProjectID}
+}
+
+// TestInstanceListMatchesRead: with include_resource, each result is exactly
+// what an import followed by a refresh stores (state and identity), which is
+// what makes generated configuration plan no change.
+func TestInstanceListMatchesRead(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	srv := newAccEmulator(t, emulator.Config{})
+	testAccRunInstances(t, srv, clouddc.RunInstancesRequest{
+		Name: "full", Description: "d", Metadata: map[string]string{"k": "v"},
+		NetworkInterfaces: []clouddc.RunInstancesNetworkInterface{{SubnetID: testAccSubnetID}, {SubnetID: testAccSubnetID2}},
+	}, 2)
+	testAccRunInstances(t, srv, clouddc.RunInstancesRequest{Name: "bare"}, 1)
+	pd := testProviderData(t, srv)
+	l := &instanceListResource{data: pd}
+	req := listRequest(t, l, nil, true, 100)
+	results := collect(t, l, req)
+	if len(results) != 3 {
+		t.Fatalf("got %d results, want 3", len(results))
+	}
+
+	r := &instanceResource{data: pd}
+	var rs fwresource.SchemaResponse
+	r.Schema(ctx, fwresource.SchemaRequest{}, &rs)
+	is := instanceIdentitySchema()
+	for _, res := range results {
+		if res.Diagnostics.HasError() {
+			t.Fatalf("result %q: %v", res.DisplayName, res.Diagnostics)
+		}
+		var ident instanceIdentityModel
+		if d := res.Identity.Get(ctx, &ident); d.HasError() {
+			t.Fatal(d)
+		}
+		id := ident.ID.ValueString()
+
+		// terraform import: ImportState, then Read.
+		importResp := fwresource.ImportStateResponse{
+			State:    tfsdk.State{Schema: rs.Schema, Raw: tftypes.NewValue(rs.Schema.Type().TerraformType(ctx), nil)},
+			Identity: &tfsdk.ResourceIdentity{Schema: is, Raw: tftypes.NewValue(is.Type().TerraformType(ctx), nil)},
+		}
+		r.ImportState(ctx, fwresource.ImportStateRequest{ID: id}, &importResp)
+		if importResp.Diagnostics.HasError() {
+			t.Fatalf("import %s: %v", id, importResp.Diagnostics)
+		}
+		readResp := fwresource.ReadResponse{State: importResp.State, Identity: importResp.Identity}
+		r.Read(ctx, fwresource.ReadRequest{State: importResp.State, Identity: importResp.Identity}, &readResp)
+		if readResp.Diagnostics.HasError() {
+			t.Fatalf("read %s: %v", id, readResp.Diagnostics)
+		}
+		if !readResp.State.Raw.Equal(res.Resource.Raw) {
+			t.Errorf("instance %s: list result differs from what Read stores\nlist: %s\nread: %s", id, res.Resource.Raw, readResp.State.Raw)
+		}
+		if !readResp.Identity.Raw.Equal(res.Identity.Raw) {
+			t.Errorf("instance %s: list identity %s, Read identity %s", id, res.Identity.Raw, readResp.Identity.Raw)
+		}
+	}
+}
+
+func TestInstanceListWithoutResource(t *testing.T) {
+	t.Parallel()
+	srv := newAccEmulator(t, emulator.Config{})
+	ids := testAccRunInstances(t, srv, clouddc.RunInstancesRequest{Name: "n"}, 2)
+	l := &instanceListResource{data: testProviderData(t, srv)}
+	results := collect(t, l, listRequest(t, l, nil, false, 100))
+	if len(results) != 2 {
+		t.Fatalf("got %d results, want 2", len(results))
+	}
+	for i, res := range results {
+		if !res.Resource.Raw.IsNull() {
+			t.Errorf("result %d carries a resource without include_resource: %s", i, res.Resource.Raw)
+		}
+		if want := fmt.Sprintf("n-%04d (%s)", i+1, ids[i]); res.DisplayName != want {
+			t.Errorf("result %d display name %q, want %q", i, res.DisplayName, want)
+		}
+	}
+}
+
+// TestInstanceListErrors: every way the listing can fail ends the query with
+// an error result, never a short list that looks complete.
+func TestInstanceListErrors(t *testing.T) {
+	t.Parallel()
+	page1 := `{"instances":[{"id":"0198170e-4ca7-7ee4-89a7-fa631843920b","name":"a","state":"running"}],` +
+		`"page_info":{"next_marker":"0198170e-4ca7-7ee4-89a7-fa631843920b"}}`
+	tests := []struct {
+		name  string
+		pages []func(w http.ResponseWriter) // answer of the n-th ListInstances call
+		want  string                        // in the error detail
+		good  int                           // results before the error
+	}{
+		{"server error on the second page", []func(http.ResponseWriter){
+			func(w http.ResponseWriter) { _, _ = io.WriteString(w, page1) },
+			func(w http.ResponseWriter) {
+				w.WriteHeader(http.StatusInternalServerError)
+				_, _ = io.WriteString(w, `{"error_code":"iMetal.0099","error_msg":"internal error"}`)
+			},
+		}, "ListInstances failed after 1 results", 1},
+		{"malformed body", []func(http.ResponseWriter){
+			func(w http.ResponseWriter) { _, _ = io.WriteString(w, `{"instances":[{"id":`) },
+		}, "ListInstances failed after 0 results", 0},
+		{"same instance twice", []func(http.ResponseWriter){
+			func(w http.ResponseWriter) { _, _ = io.WriteString(w, page1) },
+			func(w http.ResponseWriter) {
+				_, _ = io.WriteString(w, `{"instances":[{"id":"0198170e-4ca7-7ee4-89a7-fa631843920b","name":"a","state":"running"}]}`)
+			},
+		}, "listed instance 0198170e-4ca7-7ee4-89a7-fa631843920b twice", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var calls atomic.Int32
+			api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				n := int(calls.Add(1)) - 1
+				w.Header().Set("Content-Type", "application/json")
+				if n >= len(tt.pages) {
+					w.WriteHeader(http.StatusTeapot)
+					return
+				}
+				tt.pages[n](w)
+			}))
+			t.Cleanup(api.Close)
+			c, err := clouddc.NewClient(clouddc.Config{
+				Endpoint: api.URL, ProjectID: emulatortest.DefaultProjectID, AuthToken: "t",
+				MaxRetries: clouddc.NoRetries, UserAgent: "test",
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			l := &instanceListResource{data: &providerData{client: c, projectID: emulatortest.DefaultProjectID}}
+			results := collect(t, l, listRequest(t, l, nil, false, 100))
+			if len(results) != tt.good+1 {
+				t.Fatalf("got %d results, want %d and an error", len(results), tt.good+1)
+			}
+			for _, r := range results[:tt.good] {
+				if r.Diagnostics.HasError() {
+					t.Errorf("unexpected error before the failure: %v", r.Diagnostics)
+				}
+			}
+			last := results[len(results)-1]
+			if !last.Diagnostics.HasError() || !strings.Contains(diagText(last.Diagnostics), tt.want) {
+				t.Errorf("last result diagnostics %v, want an error containing %q", last.Diagnostics, tt.want)
+			}
+		})
+	}
+}
+
+func TestInstanceListUnconfigured(t *testing.T) {
+	t.Parallel()
+	l := &instanceListResource{}
+	results := collect(t, l, listRequest(t, l, nil, false, 100))
+	if len(results) != 1 || !results[0].Diagnostics.HasError() ||
+		!strings.Contains(diagText(results[0].Diagnostics), "has no API client") {
+		t.Fatalf("results %v, want one error saying the provider is not configured", results)
+	}
+}
+
+func TestInstanceListQuery(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	a, b := "0198170e-4ca7-7ee4-89a7-fa631843920b", "0198170e-4ca7-7ee4-89a7-fa631843920c"
+	ids, _ := types.ListValueFrom(ctx, types.StringType, []string{b, a, b})
+	q, prefix, diags := instanceListModel{IDs: ids, State: types.StringValue("running"),
+		ServerIDs: types.ListNull(types.StringType), NamePrefix: types.StringValue("web-")}.query(ctx)
+	if diags.HasError() {
+		t.Fatal(diags)
+	}
+	if !slices.Equal(q.InstanceIDs, []string{a, b}) || q.ServerIDs != nil || q.InstanceState != "running" ||
+		q.Limit != clouddc.MaxFilterIDs || prefix != "web-" {
+		t.Errorf("query %+v prefix %q", q, prefix)
+	}
+}
+
+// diagText joins the summaries and details of the errors in diags.
+func diagText(diags diag.Diagnostics) string {
+	var b strings.Builder
+	for _, d := range diags.Errors() {
+		b.WriteString(d.Summary() + ": " + d.Detail() + "\n")
+	}
+	return b.String()
 }

@@ -6,7 +6,16 @@ package provider
 import (
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -208,4 +217,138 @@ func TestAccInstance_adoptWithoutPassword(t *testing.T) {
 	if n := srv.Emulator.Stats().Requests["CreateInstance"]; n != 0 {
 		t.Errorf("adopting made %d CreateInstance calls, want 0", n)
 	}
+}
+
+// TestInstanceOtherProjectKeptInState: an instance whose stored identity
+// names another project than the provider's is neither read as gone nor
+// deleted: asked in the wrong project it would look deleted.
+func TestInstanceOtherProjectKeptInState(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	srv := newAccEmulator(t, emulator.Config{})
+	id := testAccRunInstances(t, srv, clouddc.RunInstancesRequest{Name: "mine"}, 1)[0]
+	pd := testProviderData(t, srv)
+	pd.projectID = "fedcba9876543210fedcba9876543210" // As if the provider were reconfigured.
+	r := &instanceResource{data: pd}
+	var rs fwresource.SchemaResponse
+	r.Schema(ctx, fwresource.SchemaRequest{}, &rs)
+	is := instanceIdentitySchema()
+	state := tfsdk.State{Schema: rs.Schema, Raw: tftypes.NewValue(rs.Schema.Type().TerraformType(ctx), nil)}
+	if d := state.SetAttribute(ctx, path.Root("id"), id); d.HasError() {
+		t.Fatal(d)
+	}
+	identity := &tfsdk.ResourceIdentity{Schema: is, Raw: tftypes.NewValue(is.Type().TerraformType(ctx), nil)}
+	if d := identity.Set(ctx, newInstanceIdentity(id, srv.Config.ProjectID)); d.HasError() {
+		t.Fatal(d)
+	}
+
+	readResp := fwresource.ReadResponse{State: state, Identity: identity}
+	r.Read(ctx, fwresource.ReadRequest{State: state, Identity: identity}, &readResp)
+	if !strings.Contains(diagText(readResp.Diagnostics), "belongs to project "+srv.Config.ProjectID) {
+		t.Errorf("Read diagnostics %v, want the other-project error", readResp.Diagnostics)
+	}
+	if readResp.State.Raw.IsNull() {
+		t.Error("Read removed the instance from state")
+	}
+
+	delResp := fwresource.DeleteResponse{State: state}
+	r.Delete(ctx, fwresource.DeleteRequest{State: state, Identity: identity}, &delResp)
+	if !strings.Contains(diagText(delResp.Diagnostics), "belongs to project "+srv.Config.ProjectID) {
+		t.Errorf("Delete diagnostics %v, want the other-project error", delResp.Diagnostics)
+	}
+	if n := srv.Emulator.Stats().Requests["DeleteInstance"] + srv.Emulator.Stats().Requests["DeleteInstances"]; n != 0 {
+		t.Errorf("Delete made %d delete calls, want 0", n)
+	}
+	if in := testAccInstance(t, srv, id); in.State != clouddc.StateRunning {
+		t.Errorf("instance is %s, want running", in.State)
+	}
+}
+
+func TestReplacementPlanned(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	state := instanceModel{
+		Name: types.StringValue("a"), VpcID: types.StringValue("v"), Description: types.StringValue(""),
+		Metadata: types.MapNull(types.StringType), ServerID: types.StringValue("s"),
+		ImageID: types.StringValue("i"), NetworkInterfaces: nics(t, "n1"),
+	}
+	config := instanceModel{ServerID: types.StringNull()}
+	tests := []struct {
+		name   string
+		change func(plan, config *instanceModel)
+		want   bool
+	}{
+		{"nothing", func(*instanceModel, *instanceModel) {}, false},
+		{"image only (reinstall, not replace)", func(p, _ *instanceModel) { p.ImageID = types.StringValue("j") }, false},
+		{"name", func(p, _ *instanceModel) { p.Name = types.StringValue("b") }, true},
+		{"unknown name", func(p, _ *instanceModel) { p.Name = types.StringUnknown() }, true},
+		{"vpc", func(p, _ *instanceModel) { p.VpcID = types.StringValue("w") }, true},
+		{"description", func(p, _ *instanceModel) { p.Description = types.StringValue("x") }, true},
+		{"metadata", func(p, _ *instanceModel) {
+			p.Metadata = types.MapValueMust(types.StringType, map[string]attr.Value{"k": types.StringValue("v")})
+		}, true},
+		{"server configured and changed", func(p, c *instanceModel) {
+			p.ServerID, c.ServerID = types.StringValue("t"), types.StringValue("t")
+		}, true},
+		{"server not configured", func(p, _ *instanceModel) { p.ServerID = types.StringUnknown() }, false},
+		{"one more nic", func(p, _ *instanceModel) { p.NetworkInterfaces = nics(t, "n1", "n2") }, true},
+		{"subnet", func(p, _ *instanceModel) { p.NetworkInterfaces = nics(t, "n2") }, true},
+		{"unknown nics", func(p, _ *instanceModel) { p.NetworkInterfaces = types.ListUnknown(networkInterfaceType) }, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			plan, cfg := state, config
+			tt.change(&plan, &cfg)
+			var diags diag.Diagnostics
+			if got := replacementPlanned(ctx, plan, state, cfg, &diags); got != tt.want || diags.HasError() {
+				t.Errorf("replacementPlanned = %v (%v), want %v", got, diags, tt.want)
+			}
+		})
+	}
+}
+
+// TestInstanceCreateWithoutPassword: Create refuses to run without a
+// password even if a plan got past ModifyPlan, before any API call.
+func TestInstanceCreateWithoutPassword(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	srv := newAccEmulator(t, emulator.Config{})
+	r := &instanceResource{data: testProviderData(t, srv)}
+	var rs fwresource.SchemaResponse
+	r.Schema(ctx, fwresource.SchemaRequest{}, &rs)
+	var diags diag.Diagnostics
+	m := instanceModel{
+		Name: types.StringValue("x"), ImageID: types.StringValue(testAccImageID), VpcID: types.StringValue(testAccVpcID),
+		NetworkInterfaces: nics(t, testAccSubnetID), Metadata: types.MapNull(types.StringType),
+		Description: types.StringValue(""), Timeouts: nullTimeouts(ctx, rs.Schema, &diags),
+	}
+	plan := tfsdk.Plan{Schema: rs.Schema, Raw: tftypes.NewValue(rs.Schema.Type().TerraformType(ctx), nil)}
+	diags.Append(plan.Set(ctx, &m)...)
+	if diags.HasError() {
+		t.Fatal(diags)
+	}
+	config := tfsdk.Config{Schema: rs.Schema, Raw: plan.Raw}
+	resp := fwresource.CreateResponse{State: tfsdk.State{Schema: rs.Schema, Raw: tftypes.NewValue(rs.Schema.Type().TerraformType(ctx), nil)}}
+	r.Create(ctx, fwresource.CreateRequest{Plan: plan, Config: config}, &resp)
+	if !strings.Contains(diagText(resp.Diagnostics), "A password is needed to create the instance") {
+		t.Errorf("Create diagnostics %v, want the password error", resp.Diagnostics)
+	}
+	if n := srv.Emulator.Stats().Requests["CreateInstance"]; n != 0 {
+		t.Errorf("Create made %d CreateInstance calls, want 0", n)
+	}
+}
+
+// nics is a network_interfaces list of the given subnets.
+func nics(t *testing.T, subnets ...string) types.List {
+	t.Helper()
+	var out []networkInterfaceModel
+	for _, s := range subnets {
+		out = append(out, networkInterfaceModel{SubnetID: types.StringValue(s), IPv4Address: types.StringValue("10.0.0.1")})
+	}
+	l, d := types.ListValueFrom(t.Context(), networkInterfaceType, out)
+	if d.HasError() {
+		t.Fatal(d)
+	}
+	return l
 }
