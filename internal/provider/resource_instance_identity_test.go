@@ -189,7 +189,7 @@ func TestAccInstance_adoptWithoutPassword(t *testing.T) {
 				ExpectError: regexp.MustCompile(`(?s)A password is needed to reinstall the OS.*` + id),
 			},
 			{
-				Config:      adoptedConfig(srv, name + "-renamed", testAccImageID, desc),
+				Config:      adoptedConfig(srv, name+"-renamed", testAccImageID, desc),
 				PlanOnly:    true,
 				ExpectError: regexp.MustCompile(`(?s)A password is needed to replace the instance.*` + id),
 			},
