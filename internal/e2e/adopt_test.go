@@ -175,6 +175,11 @@ func TestAdoptWithQueryAndGeneratedConfig(t *testing.T) {
 	mustContain(t, out, "Plan: 1 to import, 0 to add, 0 to change, 0 to destroy.")
 	checkNoOpImports(ctx, t, w2, "solo.tfplan", []string{solo})
 	mustRun(ctx, t, w2, "apply", "-no-color", "solo.tfplan")
+	// The import block has done its work (and its provider argument is only
+	// valid while it generates configuration): drop it; solo.tf stays.
+	if err := w2.WriteConfig(provider); err != nil {
+		t.Fatal(err)
+	}
 	out = mustRun(ctx, t, w2, "plan", "-no-color", "-detailed-exitcode")
 	mustContain(t, out, "No changes.")
 }
