@@ -2,10 +2,11 @@
 # Regenerates docs/ from templates/, examples/ and the provider's schemas.
 #
 #   1. internal/tools/schemadump asks the provider server in-process for every
-#      schema (resources, data sources and actions) and writes them in the
-#      format of `terraform providers schema -json`. Going through Terraform
-#      would drop the action schemas whenever the local Terraform is older than
-#      1.14, and would need a Terraform binary matching the docs.
+#      schema (resources and their identities, data sources, list resources and
+#      actions) and writes them in the format of `terraform providers schema
+#      -json`. Going through Terraform would drop the action and list resource
+#      schemas whenever the local Terraform is older than 1.14 (the identities
+#      before 1.12), and would need a Terraform binary matching the docs.
 #   2. tfplugindocs (pinned in tools/go.mod, kept out of the provider's go.mod)
 #      renders templates/ + examples/ + that JSON into docs/.
 #   3. terraform fmt keeps examples/ formatted (skipped with a note when

@@ -6,8 +6,9 @@ package provider
 // Every example in examples/ is documentation (tfplugindocs puts it in docs/),
 // so every one must be formatted and valid against the provider as built:
 // terraform fmt -check and terraform validate through dev_overrides. Action
-// blocks need Terraform 1.14; with an older terraform the action examples
-// are still checked against the action schemas, in-process.
+// blocks and list blocks (.tfquery.hcl) need Terraform 1.14, import blocks by
+// identity 1.12; with an older terraform those examples are still checked
+// against the provider's schemas, in-process (they always are).
 
 import (
 	"bytes"
@@ -35,6 +36,12 @@ const examplesDir = "../../examples"
 
 // firstActionsVersion is the first Terraform that knows action blocks.
 var firstActionsVersion = version.Must(version.NewVersion("1.14.0"))
+
+// firstQueryVersion is the first Terraform that validates .tfquery.hcl files.
+var firstQueryVersion = version.Must(version.NewVersion("1.14.0"))
+
+// firstIdentityVersion is the first Terraform with import blocks by identity.
+var firstIdentityVersion = version.Must(version.NewVersion("1.12.0"))
 
 func TestAccExamples(t *testing.T) {
 	testAccPreCheck(t)
@@ -64,7 +71,22 @@ func TestAccExamples(t *testing.T) {
 				validateActionExamples(t, dir)
 				return
 			}
-			validateExample(t, tf, env, dir, providerUse)
+			opts := validateOptions{}
+			if len(exampleFiles(t, dir, ".tfquery.hcl")) > 0 {
+				validateListExamples(t, dir)
+				if opts.query = !tfVersion.LessThan(firstQueryVersion); !opts.query {
+					t.Logf("terraform %s cannot validate list blocks (they need %s); they were checked against the list resource schemas in-process only",
+						tfVersion, firstQueryVersion)
+				}
+			}
+			if identityImportFiles(t, dir) != nil {
+				checkIdentityImports(t, dir)
+				if opts.dropIdentityImports = tfVersion.LessThan(firstIdentityVersion); opts.dropIdentityImports {
+					t.Logf("terraform %s cannot validate import blocks by identity (they need %s); they were checked against the identity schemas in-process only",
+						tfVersion, firstIdentityVersion)
+				}
+			}
+			validateExample(t, tf, env, dir, providerUse, opts)
 			if hasActions {
 				validateActionExamples(t, dir)
 			}
@@ -72,7 +94,8 @@ func TestAccExamples(t *testing.T) {
 	}
 }
 
-// exampleDirs returns every directory under examples/ that holds .tf files.
+// exampleDirs returns every directory under examples/ that holds .tf or
+// .tfquery.hcl files.
 func exampleDirs(t *testing.T) []string {
 	t.Helper()
 	seen := map[string]bool{}
@@ -83,7 +106,7 @@ func exampleDirs(t *testing.T) []string {
 		if d.IsDir() && (d.Name() == ".terraform" || strings.HasPrefix(d.Name(), ".")) && path != examplesDir {
 			return filepath.SkipDir
 		}
-		if !d.IsDir() && strings.HasSuffix(path, ".tf") {
+		if !d.IsDir() && (strings.HasSuffix(path, ".tf") || strings.HasSuffix(path, ".tfquery.hcl")) {
 			seen[filepath.Dir(path)] = true
 		}
 		return nil
@@ -153,22 +176,42 @@ func providerUseBlock(t *testing.T) string {
 	return ""
 }
 
+// validateOptions say what the terraform at hand can validate.
+type validateOptions struct {
+	query               bool // validate .tfquery.hcl files too (terraform validate -query)
+	dropIdentityImports bool // leave out the files with import blocks by identity
+}
+
 // validateExample copies dir to a scratch dir (examples/ stays clean), adds
 // the required_providers block that resource and data source snippets leave
 // out (and a use of the provider when nothing uses it), and runs terraform
 // validate there.
-func validateExample(t *testing.T, tf string, env []string, dir, providerUse string) {
+func validateExample(t *testing.T, tf string, env []string, dir, providerUse string, opts validateOptions) {
 	t.Helper()
 	work := t.TempDir()
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
+	dropped := identityImportFiles(t, dir)
 	declaresProvider := false
 	usesProvider := false
 	hasModules := false
 	for _, e := range entries {
-		if e.IsDir() || !strings.HasSuffix(e.Name(), ".tf") {
+		if e.IsDir() {
+			continue
+		}
+		if opts.query && strings.HasSuffix(e.Name(), ".tfquery.hcl") {
+			src, err := os.ReadFile(filepath.Join(dir, e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(work, e.Name()), src, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if !strings.HasSuffix(e.Name(), ".tf") || (opts.dropIdentityImports && slices.Contains(dropped, e.Name())) {
 			continue
 		}
 		src, err := os.ReadFile(filepath.Join(dir, e.Name()))
@@ -196,7 +239,11 @@ func validateExample(t *testing.T, tf string, env []string, dir, providerUse str
 	if hasModules {
 		t.Fatalf("%s calls modules; validating those needs terraform init (not supported by this test yet)", dir)
 	}
-	out, err := runTerraform(t.Context(), tf, work, env, "validate", "-no-color")
+	args := []string{"validate", "-no-color"}
+	if opts.query {
+		args = append(args, "-query")
+	}
+	out, err := runTerraform(t.Context(), tf, work, env, args...)
 	if err != nil {
 		t.Errorf("terraform validate %s failed:\n%s", dir, out)
 	}
@@ -229,13 +276,25 @@ func terraformVersion(t *testing.T, tf string) *version.Version {
 	return v
 }
 
-// parseExampleFiles parses every .tf file of dir with HCL's native syntax.
-func parseExampleFiles(t *testing.T, dir string) []*hclsyntax.Body {
+// exampleFiles returns the paths of the files of dir whose names end in suffix.
+func exampleFiles(t *testing.T, dir, suffix string) []string {
 	t.Helper()
-	paths, err := filepath.Glob(filepath.Join(dir, "*.tf"))
+	paths, err := filepath.Glob(filepath.Join(dir, "*"+suffix))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return paths
+}
+
+// parseExampleFiles parses every .tf file of dir with HCL's native syntax.
+func parseExampleFiles(t *testing.T, dir string) []*hclsyntax.Body {
+	t.Helper()
+	return parseFiles(t, exampleFiles(t, dir, ".tf"))
+}
+
+// parseFiles parses files with HCL's native syntax.
+func parseFiles(t *testing.T, paths []string) []*hclsyntax.Body {
+	t.Helper()
 	var bodies []*hclsyntax.Body
 	for _, p := range paths {
 		src, err := os.ReadFile(p)
@@ -388,4 +447,143 @@ func convertCty(v cty.Value, typ tftypes.Type) (tftypes.Value, error) {
 		return tftypes.NewValue(typ, elems), nil
 	}
 	return tftypes.Value{}, fmt.Errorf("type %s is not supported by this test", typ)
+}
+
+// identityImportFiles returns the names of the .tf files of dir that hold an
+// import block by identity (nil when none does).
+func identityImportFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	var names []string
+	for _, p := range exampleFiles(t, dir, ".tf") {
+		for _, body := range parseFiles(t, []string{p}) {
+			if slices.ContainsFunc(body.Blocks, func(b *hclsyntax.Block) bool {
+				_, ok := b.Body.Attributes["identity"]
+				return b.Type == "import" && ok
+			}) {
+				names = append(names, filepath.Base(p))
+			}
+		}
+	}
+	return names
+}
+
+// checkIdentityImports checks every import block by identity of dir against
+// the identity schema its target's type serves: known attributes only, the
+// required ones set, each a literal string.
+func checkIdentityImports(t *testing.T, dir string) {
+	t.Helper()
+	s := newActionServer(t, nil, 0)
+	resp, err := s.server.GetResourceIdentitySchemas(t.Context(), &tfprotov6.GetResourceIdentitySchemasRequest{})
+	if err != nil {
+		t.Fatalf("GetResourceIdentitySchemas: %v", err)
+	}
+	for _, body := range parseExampleFiles(t, dir) {
+		for _, b := range body.Blocks {
+			identity, ok := b.Body.Attributes["identity"]
+			if b.Type != "import" || !ok {
+				continue
+			}
+			to, ok := b.Body.Attributes["to"]
+			if !ok {
+				t.Errorf("%s: import block without to", dir)
+				continue
+			}
+			traversal, diags := hcl.AbsTraversalForExpr(to.Expr)
+			if diags.HasErrors() {
+				t.Errorf("%s: import block to is not a resource address: %s", dir, diags.Error())
+				continue
+			}
+			typeName, target := traversal.RootName(), string(to.Expr.Range().String())
+			schema, ok := resp.IdentitySchemas[typeName]
+			if !ok {
+				t.Errorf("%s: import of %s by identity, but %s has no identity", dir, target, typeName)
+				continue
+			}
+			v, diags := identity.Expr.Value(nil)
+			if diags.HasErrors() || !v.Type().IsObjectType() {
+				t.Errorf("%s: identity of %s is not an object literal: %s", dir, target, diags.Error())
+				continue
+			}
+			given := v.AsValueMap()
+			for name, val := range given {
+				i := slices.IndexFunc(schema.IdentityAttributes, func(a *tfprotov6.ResourceIdentitySchemaAttribute) bool { return a.Name == name })
+				if i < 0 {
+					t.Errorf("%s: identity of %s sets unknown attribute %q", dir, target, name)
+				} else if val.Type() != cty.String {
+					t.Errorf("%s: identity of %s: %s is not a string", dir, target, name)
+				}
+			}
+			for _, a := range schema.IdentityAttributes {
+				if _, set := given[a.Name]; a.RequiredForImport && !set {
+					t.Errorf("%s: identity of %s leaves required attribute %q unset", dir, target, a.Name)
+				}
+			}
+		}
+	}
+}
+
+// validateListExamples sends the config block of every clouddc list block of
+// dir's .tfquery.hcl files through ValidateListResourceConfig, as Terraform
+// would.
+func validateListExamples(t *testing.T, dir string) {
+	t.Helper()
+	s := newActionServer(t, nil, 0)
+	lists, ok := any(s.server).(tfprotov6.ListResourceServer)
+	if !ok {
+		t.Fatalf("provider server %T does not serve list resources", s.server)
+	}
+	checked := 0
+	for _, body := range parseFiles(t, exampleFiles(t, dir, ".tfquery.hcl")) {
+		for _, b := range body.Blocks {
+			if b.Type != "list" || len(b.Labels) != 2 || !strings.HasPrefix(b.Labels[0], "clouddc_") {
+				continue
+			}
+			typeName := b.Labels[0]
+			ls, ok := s.schemas.ListResourceSchemas[typeName]
+			if !ok {
+				t.Errorf("%s: list resource %q is not served by the provider", dir, typeName)
+				continue
+			}
+			objType, ok := ls.ValueType().(tftypes.Object)
+			if !ok {
+				t.Fatalf("list resource %s schema is not an object", typeName)
+			}
+			vals := map[string]tftypes.Value{}
+			for name, typ := range objType.AttributeTypes {
+				vals[name] = tftypes.NewValue(typ, nil)
+			}
+			for _, cfg := range b.Body.Blocks {
+				if cfg.Type != "config" {
+					continue
+				}
+				for name, attr := range cfg.Body.Attributes {
+					at, ok := objType.AttributeTypes[name]
+					if !ok {
+						t.Errorf("%s: list %s.%s sets unknown attribute %q", dir, typeName, b.Labels[1], name)
+						continue
+					}
+					v, err := ctyToTF(attr.Expr, at)
+					if err != nil {
+						t.Errorf("%s: list %s.%s attribute %s: %v", dir, typeName, b.Labels[1], name, err)
+						continue
+					}
+					vals[name] = v
+				}
+			}
+			resp, err := lists.ValidateListResourceConfig(t.Context(), &tfprotov6.ValidateListResourceConfigRequest{
+				TypeName: typeName,
+				Config:   s.encode(objType, vals),
+			})
+			if err != nil {
+				t.Fatalf("ValidateListResourceConfig: %v", err)
+			}
+			if got := errorText(resp.Diagnostics); got != "" {
+				t.Errorf("%s: list %s.%s is invalid: %s", dir, typeName, b.Labels[1], got)
+			}
+			checked++
+		}
+	}
+	if checked == 0 {
+		t.Errorf("%s has .tfquery.hcl files but no list block of a clouddc list resource", dir)
+	}
 }

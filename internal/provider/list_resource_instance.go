@@ -77,13 +77,10 @@ func (l *instanceListResource) ListResourceConfigSchema(_ context.Context, _ lis
 			},
 		}
 	}
-	const desc = "Finds existing CloudDC instances for `terraform query` (Terraform 1.14 and later): every instance " +
-		"that is not terminated, optionally filtered. Each result carries the resource identity of a " +
-		"`clouddc_instance` (`id`, `project_id`) and the display name `name (id)`; with `include_resource = true` " +
-		"it also carries the full resource, exactly as a refresh would read it, so that " +
-		"`terraform query -generate-config-out=FILE` writes configuration that imports with no changes. " +
-		"Listing follows every page of ListInstances and fails on any odd answer rather than return a partial list; " +
-		"`limit` stops it early. No result is not an error."
+	const desc = "Finds existing CloudDC instances for `terraform query` (Terraform 1.14 and later): every " +
+		"instance that is not terminated, optionally filtered by ID, state, physical server or name prefix. Each " +
+		"result has the `clouddc_instance` resource identity, the display name `name (id)` and, with " +
+		"`include_resource = true`, the resource as a refresh after an import stores it."
 	resp.Schema = listschema.Schema{
 		Description:         desc,
 		MarkdownDescription: desc,

@@ -5,9 +5,10 @@
 // `terraform providers schema -json`, asking the provider server in-process.
 //
 // tfplugindocs renders docs/ from that JSON (--providers-schema). Going
-// through Terraform instead would lose the action schemas whenever the local
-// Terraform is older than 1.14, which does not know actions; this tool always
-// sees everything the provider serves.
+// through Terraform instead would lose the action and list resource schemas
+// whenever the local Terraform is older than 1.14, which knows neither (and
+// the identity schemas before 1.12); this tool always sees everything the
+// provider serves.
 //
 // Usage:
 //
@@ -79,7 +80,11 @@ func dump(ctx context.Context, key string) (*providerSchemas, error) {
 	if err != nil {
 		return nil, fmt.Errorf("GetProviderSchema: %w", err)
 	}
-	ps, err := convert(resp)
+	identities, err := server.GetResourceIdentitySchemas(ctx, &tfprotov6.GetResourceIdentitySchemasRequest{})
+	if err != nil {
+		return nil, fmt.Errorf("GetResourceIdentitySchemas: %w", err)
+	}
+	ps, err := convert(resp, identities)
 	if err != nil {
 		return nil, err
 	}

@@ -47,7 +47,18 @@ func TestConvertMatchesTerraformJSON(t *testing.T) {
 			}}},
 		},
 	}
-	ps, err := convert(resp)
+	identities := &tfprotov6.GetResourceIdentitySchemasResponse{IdentitySchemas: map[string]*tfprotov6.ResourceIdentitySchema{
+		"x_thing": {Version: 1, IdentityAttributes: []*tfprotov6.ResourceIdentitySchemaAttribute{
+			{Name: "id", Type: tftypes.String, RequiredForImport: true, Description: "The ID."},
+			{Name: "region", Type: tftypes.String, OptionalForImport: true},
+		}},
+	}}
+	resp.ListResourceSchemas = map[string]*tfprotov6.Schema{
+		"x_thing": {Block: &tfprotov6.SchemaBlock{Description: "Lists things.", Attributes: []*tfprotov6.SchemaAttribute{
+			{Name: "ids", Type: tftypes.List{ElementType: tftypes.String}, Optional: true},
+		}}},
+	}
+	ps, err := convert(resp, identities)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,6 +71,8 @@ func TestConvertMatchesTerraformJSON(t *testing.T) {
 		`"resource_schemas":{"x_thing":{"version":2,"block":{"attributes":{"ids":{"type":["set","string"],"description":"**IDs**.","description_kind":"markdown","required":true},` +
 		`"nics":{"nested_type":{"attributes":{"ip":{"type":"string","description_kind":"plain","computed":true}},"nesting_mode":"list"},"description_kind":"plain","computed":true}},` +
 		`"block_types":{"timeouts":{"nesting_mode":"single","block":{"attributes":{"delete":{"type":"string","description_kind":"plain","optional":true}},"description_kind":"plain"}}},"description_kind":"plain"}}},` +
+		`"resource_identity_schemas":{"x_thing":{"version":1,"attributes":{"id":{"type":"string","description":"The ID.","required_for_import":true},"region":{"type":"string","optional_for_import":true}}}},` +
+		`"list_resource_schemas":{"x_thing":{"version":0,"block":{"attributes":{"ids":{"type":["list","string"],"description_kind":"plain","optional":true}},"description":"Lists things.","description_kind":"plain"}}},` +
 		`"action_schemas":{"x_do":{"block":{"attributes":{"wait":{"type":"bool","description_kind":"plain","optional":true}},"description_kind":"plain"}}}}`
 	if string(got) != want {
 		t.Errorf("JSON differs\n got: %s\nwant: %s", got, want)
@@ -94,9 +107,17 @@ func TestTypeJSON(t *testing.T) {
 func TestConvertFailsOnErrorDiagnostics(t *testing.T) {
 	_, err := convert(&tfprotov6.GetProviderSchemaResponse{Diagnostics: []*tfprotov6.Diagnostic{{
 		Severity: tfprotov6.DiagnosticSeverityError, Summary: "bad schema", Detail: "attribute x has no description",
-	}}})
+	}}}, nil)
 	if err == nil || !bytes.Contains([]byte(err.Error()), []byte("bad schema")) {
 		t.Fatalf("want an error naming the diagnostic, got %v", err)
+	}
+	_, err = convert(&tfprotov6.GetProviderSchemaResponse{}, &tfprotov6.GetResourceIdentitySchemasResponse{
+		IdentitySchemas: map[string]*tfprotov6.ResourceIdentitySchema{"x_thing": {IdentityAttributes: []*tfprotov6.ResourceIdentitySchemaAttribute{
+			{Name: "id", Type: tftypes.String},
+		}}},
+	})
+	if err == nil || !bytes.Contains([]byte(err.Error()), []byte("x_thing attribute id")) {
+		t.Fatalf("want an error for an identity attribute neither required nor optional for import, got %v", err)
 	}
 }
 
@@ -135,7 +156,16 @@ func TestDumpReadsAsTerraformProviderSchema(t *testing.T) {
 			}
 		}
 	}
-	for kind, m := range map[string]map[string]*tfjson.Schema{"resource": ps.ResourceSchemas, "data source": ps.DataSourceSchemas} {
+	if ls, ok := ps.ListResourceSchemas["clouddc_instance"]; !ok || ls.Block == nil || ls.Block.Description == "" {
+		t.Errorf("list resource clouddc_instance missing from the dump or undescribed")
+	}
+	if is, ok := ps.ResourceIdentitySchemas["clouddc_instance"]; !ok || is.Attributes["id"] == nil ||
+		!is.Attributes["id"].RequiredForImport || is.Attributes["project_id"] == nil || !is.Attributes["project_id"].OptionalForImport {
+		t.Errorf("identity of clouddc_instance missing from the dump or wrong: %+v", is)
+	}
+	for kind, m := range map[string]map[string]*tfjson.Schema{
+		"resource": ps.ResourceSchemas, "data source": ps.DataSourceSchemas, "list resource": ps.ListResourceSchemas,
+	} {
 		for name, s := range m {
 			for attrName, attr := range s.Block.Attributes {
 				if attr.Description == "" {

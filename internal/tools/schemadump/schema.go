@@ -25,11 +25,25 @@ type providerSchemas struct {
 }
 
 type providerSchema struct {
-	Provider          *schema                  `json:"provider,omitempty"`
-	ResourceSchemas   map[string]*schema       `json:"resource_schemas,omitempty"`
-	DataSourceSchemas map[string]*schema       `json:"data_source_schemas,omitempty"`
-	EphemeralSchemas  map[string]*schema       `json:"ephemeral_resource_schemas,omitempty"`
-	ActionSchemas     map[string]*actionSchema `json:"action_schemas,omitempty"`
+	Provider                *schema                    `json:"provider,omitempty"`
+	ResourceSchemas         map[string]*schema         `json:"resource_schemas,omitempty"`
+	DataSourceSchemas       map[string]*schema         `json:"data_source_schemas,omitempty"`
+	EphemeralSchemas        map[string]*schema         `json:"ephemeral_resource_schemas,omitempty"`
+	ResourceIdentitySchemas map[string]*identitySchema `json:"resource_identity_schemas,omitempty"`
+	ListResourceSchemas     map[string]*schema         `json:"list_resource_schemas,omitempty"`
+	ActionSchemas           map[string]*actionSchema   `json:"action_schemas,omitempty"`
+}
+
+type identitySchema struct {
+	Version    int64                         `json:"version"`
+	Attributes map[string]*identityAttribute `json:"attributes,omitempty"`
+}
+
+type identityAttribute struct {
+	Type              json.RawMessage `json:"type,omitempty"`
+	Description       string          `json:"description,omitempty"`
+	RequiredForImport bool            `json:"required_for_import,omitempty"`
+	OptionalForImport bool            `json:"optional_for_import,omitempty"`
 }
 
 type schema struct {
@@ -74,9 +88,10 @@ type blockType struct {
 	MaxItems    int64  `json:"max_items,omitempty"`
 }
 
-// convert turns a GetProviderSchema answer into Terraform's JSON shape. It
-// fails on error diagnostics, so a broken schema never yields quiet docs.
-func convert(resp *tfprotov6.GetProviderSchemaResponse) (*providerSchema, error) {
+// convert turns a GetProviderSchema answer (and, when the provider has any,
+// a GetResourceIdentitySchemas answer) into Terraform's JSON shape. It fails
+// on error diagnostics, so a broken schema never yields quiet docs.
+func convert(resp *tfprotov6.GetProviderSchemaResponse, identities *tfprotov6.GetResourceIdentitySchemasResponse) (*providerSchema, error) {
 	for _, d := range resp.Diagnostics {
 		if d != nil && d.Severity == tfprotov6.DiagnosticSeverityError {
 			return nil, fmt.Errorf("provider schema: %s: %s", d.Summary, d.Detail)
@@ -97,6 +112,12 @@ func convert(resp *tfprotov6.GetProviderSchemaResponse) (*providerSchema, error)
 	if out.EphemeralSchemas, err = convertSchemas(resp.EphemeralResourceSchemas); err != nil {
 		return nil, fmt.Errorf("ephemeral resources: %w", err)
 	}
+	if out.ListResourceSchemas, err = convertSchemas(resp.ListResourceSchemas); err != nil {
+		return nil, fmt.Errorf("list resources: %w", err)
+	}
+	if out.ResourceIdentitySchemas, err = convertIdentities(identities); err != nil {
+		return nil, fmt.Errorf("resource identities: %w", err)
+	}
 	if len(resp.ActionSchemas) > 0 {
 		out.ActionSchemas = make(map[string]*actionSchema, len(resp.ActionSchemas))
 		for name, a := range resp.ActionSchemas {
@@ -109,6 +130,47 @@ func convert(resp *tfprotov6.GetProviderSchemaResponse) (*providerSchema, error)
 			}
 			out.ActionSchemas[name] = &actionSchema{Block: b}
 		}
+	}
+	return out, nil
+}
+
+func convertIdentities(resp *tfprotov6.GetResourceIdentitySchemasResponse) (map[string]*identitySchema, error) {
+	if resp == nil {
+		return nil, nil
+	}
+	for _, d := range resp.Diagnostics {
+		if d != nil && d.Severity == tfprotov6.DiagnosticSeverityError {
+			return nil, fmt.Errorf("%s: %s", d.Summary, d.Detail)
+		}
+	}
+	if len(resp.IdentitySchemas) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]*identitySchema, len(resp.IdentitySchemas))
+	for name, s := range resp.IdentitySchemas {
+		if s == nil {
+			return nil, fmt.Errorf("%s: no schema", name)
+		}
+		is := &identitySchema{Version: s.Version, Attributes: make(map[string]*identityAttribute, len(s.IdentityAttributes))}
+		for _, a := range s.IdentityAttributes {
+			if a == nil {
+				continue
+			}
+			if a.RequiredForImport == a.OptionalForImport {
+				return nil, fmt.Errorf("%s attribute %s: exactly one of required_for_import and optional_for_import must be set", name, a.Name)
+			}
+			t, err := typeJSON(a.Type)
+			if err != nil {
+				return nil, fmt.Errorf("%s attribute %s: type: %w", name, a.Name, err)
+			}
+			is.Attributes[a.Name] = &identityAttribute{
+				Type:              t,
+				Description:       a.Description,
+				RequiredForImport: a.RequiredForImport,
+				OptionalForImport: a.OptionalForImport,
+			}
+		}
+		out[name] = is
 	}
 	return out, nil
 }
