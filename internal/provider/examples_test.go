@@ -493,7 +493,7 @@ func checkIdentityImports(t *testing.T, dir string) {
 				t.Errorf("%s: import block to is not a resource address: %s", dir, diags.Error())
 				continue
 			}
-			typeName, target := traversal.RootName(), string(to.Expr.Range().String())
+			typeName, target := traversal.RootName(), to.Expr.Range().String()
 			schema, ok := resp.IdentitySchemas[typeName]
 			if !ok {
 				t.Errorf("%s: import of %s by identity, but %s has no identity", dir, target, typeName)

@@ -468,8 +468,10 @@ func TestInstanceListWithoutResource(t *testing.T) {
 	t.Parallel()
 	srv := newAccEmulator(t, emulator.Config{})
 	ids := testAccRunInstances(t, srv, clouddc.RunInstancesRequest{Name: "n"}, 2)
+	testAccRunInstances(t, srv, clouddc.RunInstancesRequest{Name: "m"}, 2)
 	l := &instanceListResource{data: testProviderData(t, srv)}
-	results := collect(t, l, listRequest(t, l, nil, false, 100))
+	prefix := map[string]tftypes.Value{"name_prefix": tftypes.NewValue(tftypes.String, "n-")}
+	results := collect(t, l, listRequest(t, l, prefix, false, 100))
 	if len(results) != 2 {
 		t.Fatalf("got %d results, want 2", len(results))
 	}
@@ -480,6 +482,9 @@ func TestInstanceListWithoutResource(t *testing.T) {
 		if want := fmt.Sprintf("n-%04d (%s)", i+1, ids[i]); res.DisplayName != want {
 			t.Errorf("result %d display name %q, want %q", i, res.DisplayName, want)
 		}
+	}
+	if got := collect(t, l, listRequest(t, l, nil, false, 3)); len(got) != 3 {
+		t.Errorf("limit 3: got %d results, want 3", len(got))
 	}
 }
 
