@@ -458,6 +458,9 @@ func (r *instanceResource) Read(ctx context.Context, req resource.ReadRequest, r
 		resp.Diagnostics.AddError("Cannot read instance", fmt.Sprintf("Instance %s: %s", id, err))
 		return
 	}
+	// The identity goes with every answer, a removal included: the framework
+	// wants one even then, and a state written by Terraform < 1.12 has none.
+	r.setIdentity(ctx, resp.Identity, id, &resp.Diagnostics)
 	in, ok := got[id]
 	if !ok || clouddc.IsTerminalState(in.State) {
 		tflog.Warn(ctx, "instance no longer exists; removing it from state", map[string]any{"id": id})
@@ -466,7 +469,6 @@ func (r *instanceResource) Read(ctx context.Context, req resource.ReadRequest, r
 	}
 	state.fromInstance(ctx, in, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
-	r.setIdentity(ctx, resp.Identity, id, &resp.Diagnostics)
 }
 
 func (r *instanceResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {

@@ -352,3 +352,33 @@ func nics(t *testing.T, subnets ...string) types.List {
 	}
 	return l
 }
+
+// TestInstanceReadGoneWithoutIdentity: a state without an identity (written
+// by Terraform < 1.12) whose instance is gone leaves state cleanly; the
+// framework wants an identity even then.
+func TestInstanceReadGoneWithoutIdentity(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	srv := newAccEmulator(t, emulator.Config{})
+	r := &instanceResource{data: testProviderData(t, srv)}
+	var rs fwresource.SchemaResponse
+	r.Schema(ctx, fwresource.SchemaRequest{}, &rs)
+	is := instanceIdentitySchema()
+	state := tfsdk.State{Schema: rs.Schema, Raw: tftypes.NewValue(rs.Schema.Type().TerraformType(ctx), nil)}
+	const gone = "0198170e-4ca7-7ee4-89a7-fa631843920b"
+	if d := state.SetAttribute(ctx, path.Root("id"), gone); d.HasError() {
+		t.Fatal(d)
+	}
+	null := tftypes.NewValue(is.Type().TerraformType(ctx), nil)
+	resp := fwresource.ReadResponse{State: state, Identity: &tfsdk.ResourceIdentity{Schema: is, Raw: null.Copy()}}
+	r.Read(ctx, fwresource.ReadRequest{State: state, Identity: &tfsdk.ResourceIdentity{Schema: is, Raw: null.Copy()}}, &resp)
+	if resp.Diagnostics.HasError() {
+		t.Fatalf("Read: %v", resp.Diagnostics)
+	}
+	if !resp.State.Raw.IsNull() {
+		t.Errorf("the gone instance is still in state: %s", resp.State.Raw)
+	}
+	if resp.Identity.Raw.IsFullyNull() {
+		t.Error("Read returned no identity; the framework rejects that")
+	}
+}
