@@ -113,10 +113,14 @@ func (a *batchDeleteInstancesAction) Invoke(ctx context.Context, req action.Invo
 		return
 	}
 
+	// Progress goes out only while Terraform's context is live, not the
+	// action's own timeout: after a timeout the last state and the error
+	// are still worth showing.
+	progress := newProgressThrottle(ctx, resp.SendProgress, a.progressInterval)
+	defer progress.Close()
+
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-
-	progress := newProgressThrottle(resp.SendProgress, a.progressInterval)
 	err = a.data.engine.DeleteInstances(ctx, ids, clouddc.DeleteOptions{
 		Wait:       wait,
 		OnProgress: func(p clouddc.Progress) { progress.Update(formatDeleteProgress(p)) },

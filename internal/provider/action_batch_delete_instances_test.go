@@ -204,7 +204,11 @@ func TestBatchDeleteInstancesActionInterrupted(t *testing.T) {
 			if canceledAt.IsZero() {
 				canceledAt = time.Now()
 				cancel() // the first progress event: the deletion is under way
+				continue
 			}
+			// With a one-hour interval every later state is held, and held
+			// states must not be flushed once Terraform's context is done.
+			t.Errorf("progress event %q after the context was cancelled", e.Message)
 		case tfprotov6.CompletedInvokeActionEventType:
 			diags = e.Diagnostics
 		}

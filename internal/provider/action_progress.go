@@ -25,21 +25,33 @@ const defaultProgressInterval = 5 * time.Second
 // interval. The first message always goes out at once; later ones within the
 // interval are held, and Flush sends the latest held one, so the practitioner
 // always sees the first and the last state. Safe for concurrent use.
+//
+// It sends only while the Invoke that made it runs and that Invoke's context
+// is live. In terraform-plugin-framework v1.19.0 SendProgress is a send on an
+// unbuffered channel that nobody reads any more once Terraform has stopped
+// reading the stream (an interrupt, a cancelled run) or Invoke has returned,
+// and such a send blocks forever. So every send checks the context first, a
+// send already under way when the context ends is abandoned rather than
+// waited for, and Close (deferred by Invoke) ends all sending.
 type progressThrottle struct {
+	ctx      context.Context
 	send     func(action.InvokeProgressEvent)
 	interval time.Duration
 
 	mu       sync.Mutex
+	closed   bool
 	lastSent time.Time
 	lastMsg  string
 	held     string
 }
 
-func newProgressThrottle(send func(action.InvokeProgressEvent), interval time.Duration) *progressThrottle {
+// newProgressThrottle returns a throttle that sends through send while ctx,
+// the context Invoke was called with, is live.
+func newProgressThrottle(ctx context.Context, send func(action.InvokeProgressEvent), interval time.Duration) *progressThrottle {
 	if interval <= 0 {
 		interval = defaultProgressInterval
 	}
-	return &progressThrottle{send: send, interval: interval}
+	return &progressThrottle{ctx: ctx, send: send, interval: interval}
 }
 
 // Update reports msg now if the interval has passed since the last event (or
@@ -72,12 +84,39 @@ func (p *progressThrottle) Final(msg string) {
 	p.emit(msg)
 }
 
+// Close ends sending: later calls send nothing. Invoke defers it, so that
+// nothing it started can send once it has returned.
+func (p *progressThrottle) Close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.closed = true
+	p.held = ""
+}
+
+// emit sends msg unless the throttle is closed or its context is done. It
+// returns when Terraform has taken the event or when the context ends,
+// whichever comes first; after the latter it sends nothing more.
 func (p *progressThrottle) emit(msg string) {
 	p.held = ""
+	if p.closed || p.send == nil || p.ctx.Err() != nil {
+		return
+	}
 	p.lastSent = time.Now()
 	p.lastMsg = msg
-	if p.send != nil {
+	taken := make(chan struct{})
+	go func() {
+		defer close(taken)
 		p.send(action.InvokeProgressEvent{Message: msg})
+	}()
+	select {
+	case <-taken:
+	case <-p.ctx.Done():
+		// Terraform may have stopped reading: waiting for the send could
+		// block Invoke forever. The send goroutine ends if Terraform still
+		// takes the event; if nothing reads any more (the framework's
+		// stream loop has ended) it stays blocked, which costs one goroutine
+		// instead of the whole action.
+		p.closed = true
 	}
 }
 

@@ -4,7 +4,9 @@
 package provider
 
 import (
+	"context"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,7 +22,7 @@ func (r *recorder) send(ev action.InvokeProgressEvent) { r.msgs = append(r.msgs,
 
 func TestProgressThrottleSendsFirstAndLast(t *testing.T) {
 	var r recorder
-	p := newProgressThrottle(r.send, time.Hour)
+	p := newProgressThrottle(t.Context(), r.send, time.Hour)
 	p.Update("1/3")
 	p.Update("2/3")
 	p.Update("3/3 almost")
@@ -41,7 +43,7 @@ func TestProgressThrottleSendsFirstAndLast(t *testing.T) {
 
 func TestProgressThrottleSendsAfterInterval(t *testing.T) {
 	var r recorder
-	p := newProgressThrottle(r.send, 20*time.Millisecond)
+	p := newProgressThrottle(t.Context(), r.send, 20*time.Millisecond)
 	p.Update("a")
 	p.Update("b") // held
 	timer := time.NewTimer(30 * time.Millisecond)
@@ -53,8 +55,84 @@ func TestProgressThrottleSendsAfterInterval(t *testing.T) {
 	}
 }
 
+// TestProgressThrottleSendsNothingOnceContextDone: once Terraform's context
+// is done nobody may read the progress channel any more (framework v1.19.0),
+// so no call may send, whatever is held.
+func TestProgressThrottleSendsNothingOnceContextDone(t *testing.T) {
+	var r recorder
+	ctx, cancel := context.WithCancel(t.Context())
+	p := newProgressThrottle(ctx, r.send, time.Hour)
+	p.Update("1/3")
+	p.Update("2/3 held")
+	cancel()
+	p.Update("3/3")
+	p.Flush()
+	p.Final("done")
+	if want := []string{"1/3"}; !slices.Equal(r.msgs, want) {
+		t.Fatalf("sent %q, want only %q: nothing after the context is done", r.msgs, want)
+	}
+}
+
+func TestProgressThrottleSendsNothingAfterClose(t *testing.T) {
+	var r recorder
+	p := newProgressThrottle(t.Context(), r.send, time.Hour)
+	p.Update("1/3")
+	p.Update("2/3 held")
+	p.Close()
+	p.Flush()
+	p.Final("done")
+	if want := []string{"1/3"}; !slices.Equal(r.msgs, want) {
+		t.Fatalf("sent %q, want only %q: nothing after Close", r.msgs, want)
+	}
+}
+
+// TestProgressThrottleAbandonsBlockedSend: a send that Terraform never takes
+// (the framework's SendProgress once Terraform has stopped reading) must not
+// hold the action past the end of its context, and nothing is sent after it.
+func TestProgressThrottleAbandonsBlockedSend(t *testing.T) {
+	release := make(chan struct{})
+	var mu sync.Mutex
+	calls := 0
+	send := func(action.InvokeProgressEvent) {
+		mu.Lock()
+		calls++
+		mu.Unlock()
+		<-release // nobody reads
+	}
+	t.Cleanup(func() { close(release) }) // lets the abandoned send end, for the leak checks
+
+	ctx, cancel := context.WithCancel(t.Context())
+	p := newProgressThrottle(ctx, send, time.Nanosecond)
+	returned := make(chan struct{})
+	go func() {
+		defer close(returned)
+		p.Update("0/2 terminated; shutting-down: 2")
+	}()
+	timer := time.NewTimer(50 * time.Millisecond)
+	select {
+	case <-returned:
+		t.Fatal("Update returned while its send was still blocked and the context live")
+	case <-timer.C:
+	}
+	cancel()
+	deadline := time.NewTimer(5 * time.Second)
+	defer deadline.Stop()
+	select {
+	case <-returned:
+	case <-deadline.C:
+		t.Fatal("Update still blocked 5s after the context ended")
+	}
+	p.Update("1/2 terminated")
+	p.Final("2/2 terminated; done")
+	mu.Lock()
+	defer mu.Unlock()
+	if calls != 1 {
+		t.Errorf("send called %d times, want 1: nothing after the blocked send was abandoned", calls)
+	}
+}
+
 func TestProgressThrottleDefaultInterval(t *testing.T) {
-	if p := newProgressThrottle(nil, 0); p.interval != defaultProgressInterval {
+	if p := newProgressThrottle(t.Context(), nil, 0); p.interval != defaultProgressInterval {
 		t.Errorf("interval = %v, want the default %v", p.interval, defaultProgressInterval)
 	}
 }

@@ -145,10 +145,14 @@ func (a *serverPowerAction) Invoke(ctx context.Context, req action.InvokeRequest
 		return
 	}
 
+	// Progress goes out only while Terraform's context is live, not the
+	// action's own timeout: after a timeout the last state and the error
+	// are still worth showing.
+	progress := newProgressThrottle(ctx, resp.SendProgress, a.progressInterval)
+	defer progress.Close()
+
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-
-	progress := newProgressThrottle(resp.SendProgress, a.progressInterval)
 	progress.Update(fmt.Sprintf("requesting %q for %d server(s)", apiAction, len(ids)))
 	if _, err := a.data.client.ChangeServerPowerState(ctx, &clouddc.ChangeServerPowerStateRequest{
 		Action:      apiAction,
