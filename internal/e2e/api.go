@@ -149,6 +149,50 @@ func (a *API) do(ctx context.Context, method, path string, in, out any) error {
 	}
 }
 
+// Server is the part of a physical server the checks look at.
+type Server struct {
+	ID         string `json:"id"`
+	PowerState string `json:"power_state"`
+}
+
+// Servers returns every physical server of the project, all pages.
+func (a *API) Servers(ctx context.Context) ([]Server, error) {
+	var all []Server
+	marker := ""
+	for page := 0; ; page++ {
+		if page > 10000 {
+			return nil, fmt.Errorf("ListServers: pagination does not end (marker %q)", marker)
+		}
+		q := url.Values{"limit": {"1000"}}
+		if marker != "" {
+			q.Set("marker", marker)
+		}
+		var out struct {
+			Servers  []Server `json:"servers"`
+			PageInfo *struct {
+				NextMarker string `json:"next_marker"`
+			} `json:"page_info"`
+		}
+		if err := a.do(ctx, http.MethodGet, "/physicalservers?"+q.Encode(), nil, &out); err != nil {
+			return nil, fmt.Errorf("ListServers: %w", err)
+		}
+		all = append(all, out.Servers...)
+		if out.PageInfo == nil || out.PageInfo.NextMarker == "" || len(out.Servers) == 0 {
+			return all, nil
+		}
+		marker = out.PageInfo.NextMarker
+	}
+}
+
+// Server asks ShowServer for one physical server.
+func (a *API) Server(ctx context.Context, id string) (Server, error) {
+	var s Server
+	if err := a.do(ctx, http.MethodGet, "/physicalservers/"+url.PathEscape(id), nil, &s); err != nil {
+		return Server{}, fmt.Errorf("ShowServer %s: %w", id, err)
+	}
+	return s, nil
+}
+
 // IssueToken asks POST /v3/auth/tokens (password method) for a token, as
 // IAM issues them; the token is the X-Subject-Token header of the answer.
 func (a *API) IssueToken(ctx context.Context, user, password string) (string, error) {

@@ -19,8 +19,14 @@ import (
 	"time"
 )
 
-// ProviderSource is the provider's registry address, used in dev_overrides.
+// ProviderSource is the provider's registry address as Terraform spells it
+// (in `terraform providers schema -json`, for example).
 const ProviderSource = "registry.terraform.io/clouddc-community/clouddc"
+
+// devOverridesSource is the provider's address in dev_overrides: without a
+// host, so that each CLI completes it with its own registry's (OpenTofu's is
+// registry.opentofu.org), as it does the source in required_providers.
+const devOverridesSource = "clouddc-community/clouddc"
 
 // RequiredProviders is the terraform block every configuration needs so that
 // "clouddc" resolves to this provider (not hashicorp/clouddc).
@@ -69,7 +75,7 @@ func NewWorkspace(dir, pluginDir string) (*Workspace, error) {
 		return nil, fmt.Errorf("workspace dir: %w", err)
 	}
 	cli := filepath.Join(dir, "dev.tfrc")
-	cfg := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    %q = %q\n  }\n  direct {}\n}\n", ProviderSource, pluginDir)
+	cfg := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    %q = %q\n  }\n  direct {}\n}\n", devOverridesSource, pluginDir)
 	if err := os.WriteFile(cli, []byte(cfg), 0o600); err != nil {
 		return nil, fmt.Errorf("write CLI config: %w", err)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/clouddc"
+	"github.com/clouddc-community/terraform-provider-clouddc/internal/e2e"
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/emulator"
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/emulator/emulatortest"
 )
@@ -79,6 +80,39 @@ func testAccPreCheck(t *testing.T) {
 	})
 	if os.Getenv("TF_ACC_TERRAFORM_PATH") == "" {
 		t.Fatal("terraform is not on PATH and TF_ACC_TERRAFORM_PATH is not set; it is never downloaded")
+	}
+}
+
+var (
+	testAccCLIOnce sync.Once
+	testAccCLIInfo e2e.CLI
+	testAccCLIErr  error
+)
+
+// testAccCLI identifies the CLI the acceptance tests run (Terraform or
+// OpenTofu, and its version), once per test binary.
+func testAccCLI(t *testing.T) e2e.CLI {
+	t.Helper()
+	testAccPreCheck(t)
+	testAccCLIOnce.Do(func() {
+		// Once per binary, for whichever test comes first: not that test's context.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(t.Context()), time.Minute)
+		defer cancel()
+		testAccCLIInfo, testAccCLIErr = e2e.IdentifyCLI(ctx, os.Getenv("TF_ACC_TERRAFORM_PATH"))
+	})
+	if testAccCLIErr != nil {
+		t.Fatal(testAccCLIErr)
+	}
+	return testAccCLIInfo
+}
+
+// testAccSkipUnless skips the test, saying why, when the CLI lacks f. It
+// tells OpenTofu apart, which tfversion checks cannot: they see only a
+// version number, and OpenTofu 1.14 would still have no actions.
+func testAccSkipUnless(t *testing.T, f e2e.Feature) {
+	t.Helper()
+	if ok, why := testAccCLI(t).Supports(f); !ok {
+		t.Skip(why)
 	}
 }
 

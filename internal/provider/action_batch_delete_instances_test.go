@@ -19,6 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/clouddc"
+	"github.com/clouddc-community/terraform-provider-clouddc/internal/e2e"
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/emulator"
 )
 
@@ -252,9 +253,11 @@ func TestBatchDeleteInstancesActionFailedDeletion(t *testing.T) {
 
 // TestAccBatchDeleteInstancesAction_trigger runs the action the way users
 // do, from an action_trigger of terraform_data after create. Actions need
-// Terraform 1.14; below it the test is skipped and says so.
+// Terraform 1.14 (OpenTofu has none); without them the test is skipped and
+// says so.
 func TestAccBatchDeleteInstancesAction_trigger(t *testing.T) {
 	testAccPreCheck(t)
+	testAccSkipUnless(t, e2e.FeatureActions)
 	srv := newAccEmulator(t, emulator.Config{})
 	ids := testAccCreateInstances(t, srv, 3)
 

@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/clouddc"
+	"github.com/clouddc-community/terraform-provider-clouddc/internal/e2e"
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/emulator"
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/emulator/emulatortest"
 )
@@ -177,9 +178,11 @@ func TestServerPowerActionUnknownServer(t *testing.T) {
 }
 
 // TestAccServerPowerAction_trigger powers servers off from an action_trigger,
-// as users do. Actions need Terraform 1.14; below it the test is skipped.
+// as users do. Actions need Terraform 1.14 (OpenTofu has none); without them
+// the test is skipped and says so.
 func TestAccServerPowerAction_trigger(t *testing.T) {
 	testAccPreCheck(t)
+	testAccSkipUnless(t, e2e.FeatureActions)
 	srv := newAccEmulator(t, emulator.Config{})
 	ids := testServerIDs(t, srv, 2)
 

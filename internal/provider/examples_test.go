@@ -7,8 +7,9 @@ package provider
 // so every one must be formatted and valid against the provider as built:
 // terraform fmt -check and terraform validate through dev_overrides. Action
 // blocks and list blocks (.tfquery.hcl) need Terraform 1.14, import blocks by
-// identity 1.12; with an older terraform those examples are still checked
-// against the provider's schemas, in-process (they always are).
+// identity 1.12; with an older terraform, or an OpenTofu without them, those
+// examples are still checked against the provider's schemas, in-process (they
+// always are).
 
 import (
 	"bytes"
@@ -23,25 +24,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/go-version"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/clouddc-community/terraform-provider-clouddc/internal/e2e"
 )
 
 // examplesDir is examples/ seen from this package.
 const examplesDir = "../../examples"
-
-// firstActionsVersion is the first Terraform that knows action blocks.
-var firstActionsVersion = version.Must(version.NewVersion("1.14.0"))
-
-// firstQueryVersion is the first Terraform that validates .tfquery.hcl files.
-var firstQueryVersion = version.Must(version.NewVersion("1.14.0"))
-
-// firstIdentityVersion is the first Terraform with import blocks by identity.
-var firstIdentityVersion = version.Must(version.NewVersion("1.12.0"))
 
 func TestAccExamples(t *testing.T) {
 	testAccPreCheck(t)
@@ -58,32 +51,31 @@ func TestAccExamples(t *testing.T) {
 		t.Errorf("examples/ is not terraform fmt clean (run `make generate` or `terraform fmt -recursive examples`):\n%s", out)
 	}
 
-	tfVersion := terraformVersion(t, tf)
+	cli := testAccCLI(t)
 	env := devOverridesEnv(t, buildProvider(t))
 	providerUse := providerUseBlock(t)
 	for _, dir := range dirs {
 		rel, _ := filepath.Rel(examplesDir, dir)
 		t.Run(filepath.ToSlash(rel), func(t *testing.T) {
 			hasActions := containsBlock(t, dir, "action")
-			if hasActions && tfVersion.LessThan(firstActionsVersion) {
-				t.Logf("terraform %s cannot validate action blocks (they need %s); checking them against the action schemas in-process instead",
-					tfVersion, firstActionsVersion)
+			if ok, why := cli.Supports(e2e.FeatureActions); hasActions && !ok {
+				t.Logf("%s; checking the action blocks against the action schemas in-process instead", why)
 				validateActionExamples(t, dir)
 				return
 			}
 			opts := validateOptions{}
 			if len(exampleFiles(t, dir, ".tfquery.hcl")) > 0 {
 				validateListExamples(t, dir)
-				if opts.query = !tfVersion.LessThan(firstQueryVersion); !opts.query {
-					t.Logf("terraform %s cannot validate list blocks (they need %s); they were checked against the list resource schemas in-process only",
-						tfVersion, firstQueryVersion)
+				var why string
+				if opts.query, why = cli.Supports(e2e.FeatureQuery); !opts.query {
+					t.Logf("%s; the list blocks were checked against the list resource schemas in-process only", why)
 				}
 			}
 			if identityImportFiles(t, dir) != nil {
 				checkIdentityImports(t, dir)
-				if opts.dropIdentityImports = tfVersion.LessThan(firstIdentityVersion); opts.dropIdentityImports {
-					t.Logf("terraform %s cannot validate import blocks by identity (they need %s); they were checked against the identity schemas in-process only",
-						tfVersion, firstIdentityVersion)
+				ok, why := cli.Supports(e2e.FeatureIdentity)
+				if opts.dropIdentityImports = !ok; opts.dropIdentityImports {
+					t.Logf("%s; the import blocks by identity were checked against the identity schemas in-process only", why)
 				}
 			}
 			validateExample(t, tf, env, dir, providerUse, opts)
@@ -257,23 +249,6 @@ func runTerraform(ctx context.Context, tf, dir string, env []string, args ...str
 	cmd.Env = append(os.Environ(), env...)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
-}
-
-func terraformVersion(t *testing.T, tf string) *version.Version {
-	t.Helper()
-	out, err := runTerraform(t.Context(), tf, t.TempDir(), []string{"CHECKPOINT_DISABLE=1"}, "version")
-	if err != nil {
-		t.Fatalf("terraform version: %v\n%s", err, out)
-	}
-	m := regexp.MustCompile(`Terraform v(\S+)`).FindStringSubmatch(out)
-	if m == nil {
-		t.Fatalf("cannot read the version from %q", out)
-	}
-	v, err := version.NewVersion(m[1])
-	if err != nil {
-		t.Fatalf("terraform version %q: %v", m[1], err)
-	}
-	return v
 }
 
 // exampleFiles returns the paths of the files of dir whose names end in suffix.
