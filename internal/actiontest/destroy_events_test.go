@@ -87,42 +87,69 @@ func TestAccDestroyEventsBatchDelete(t *testing.T) {
 	}
 }
 
-// TestAccDestroyEventHaltKeepsState: when the before_destroy deletion fails
-// while terraform apply replaces the resource, on_failure = halt stops the
-// replacement: terraform exits non-zero naming the instances, and the
-// resource stays in state as it was, so the next apply retries; once
-// deletions work again it completes.
-func TestAccDestroyEventHaltKeepsState(t *testing.T) {
+// TestAccDestroyEventOnFailureDuringReplace: when the before_destroy
+// deletion fails while terraform apply replaces the resource, on_failure
+// decides. halt (the default) stops the replacement: terraform exits
+// non-zero naming the instances, the resource stays in state as it was, and
+// once deletions work again the next apply completes. continue turns the
+// error into a warning and replaces the resource anyway.
+func TestAccDestroyEventOnFailureDuringReplace(t *testing.T) {
 	precheck(t, e2e.FeatureDestroyEvents)
 	t.Parallel()
-	ctx := testCtx(t, 2*time.Minute)
-	emu := startEmulator(t)
-	ids := seed(ctx, t, emu, 2)
-	ws := newWorkspace(t, providerHCL(emu)+generationVar+destroyEventHCL("pool", "before_destroy", "halt", ids))
-	tf(ctx, t, ws, applyArgs...)
-	firstID := resourceID(ctx, t, ws, "terraform_data.pool")
+	replace := append(slices.Clone(applyArgs), "-var=generation=2")
 
-	setDeleteFailureRate(ctx, t, emu, 1)
-	out := tfFails(ctx, t, ws, append(slices.Clone(applyArgs), "-var=generation=2")...)
-	if !strings.Contains(out, "Batch deletion did not finish") {
-		t.Errorf("the error does not say the batch deletion failed:\n%s", out)
-	}
-	for _, id := range ids {
-		if !strings.Contains(out, id+`: state "error"`) {
-			t.Errorf("the error does not name %s in state error:\n%s", id, out)
+	t.Run("halt", func(t *testing.T) {
+		t.Parallel()
+		ctx := testCtx(t, 2*time.Minute)
+		emu := startEmulator(t)
+		ids := seed(ctx, t, emu, 2)
+		ws := newWorkspace(t, providerHCL(emu)+generationVar+destroyEventHCL("pool", "before_destroy", "halt", ids))
+		tf(ctx, t, ws, applyArgs...)
+		firstID := resourceID(ctx, t, ws, "terraform_data.pool")
+
+		setDeleteFailureRate(ctx, t, emu, 1)
+		out := tfFails(ctx, t, ws, replace...)
+		if !strings.Contains(out, "Error: Batch deletion did not finish") {
+			t.Errorf("the error does not say the batch deletion failed:\n%s", out)
 		}
-	}
-	assertInstanceStates(ctx, t, emu, "error", ids)
-	if got := resourceID(ctx, t, ws, "terraform_data.pool"); got != firstID {
-		t.Fatalf("after the halted replacement terraform_data.pool is %q, want the old object %q still in state", got, firstID)
-	}
+		for _, id := range ids {
+			if !strings.Contains(out, id+`: state "error"`) {
+				t.Errorf("the error does not name %s in state error:\n%s", id, out)
+			}
+		}
+		assertInstanceStates(ctx, t, emu, "error", ids)
+		if got := resourceID(ctx, t, ws, "terraform_data.pool"); got != firstID {
+			t.Fatalf("after the halted replacement terraform_data.pool is %q, want the old object %q still in state", got, firstID)
+		}
 
-	setDeleteFailureRate(ctx, t, emu, 0)
-	tf(ctx, t, ws, append(slices.Clone(applyArgs), "-var=generation=2")...)
-	assertInstanceStates(ctx, t, emu, "terminated", ids)
-	if got := resourceID(ctx, t, ws, "terraform_data.pool"); got == firstID || got == "" {
-		t.Errorf("after the rerun terraform_data.pool is %q, want a new object (replaced)", got)
-	}
+		setDeleteFailureRate(ctx, t, emu, 0)
+		tf(ctx, t, ws, replace...)
+		assertInstanceStates(ctx, t, emu, "terminated", ids)
+		if got := resourceID(ctx, t, ws, "terraform_data.pool"); got == firstID || got == "" {
+			t.Errorf("after the rerun terraform_data.pool is %q, want a new object (replaced)", got)
+		}
+	})
+
+	t.Run("continue", func(t *testing.T) {
+		t.Parallel()
+		ctx := testCtx(t, 2*time.Minute)
+		emu := startEmulator(t)
+		ids := seed(ctx, t, emu, 2)
+		ws := newWorkspace(t, providerHCL(emu)+generationVar+destroyEventHCL("pool", "before_destroy", "continue", ids))
+		tf(ctx, t, ws, applyArgs...)
+		firstID := resourceID(ctx, t, ws, "terraform_data.pool")
+
+		setDeleteFailureRate(ctx, t, emu, 1)
+		res := tf(ctx, t, ws, replace...)
+		if !strings.Contains(res.Output, "Warning: Batch deletion did not finish") {
+			t.Errorf("terraform apply did not warn about the failed deletion:\n%s", res.Output)
+		}
+		assertNames(t, res.Output, "the warning", ids)
+		assertInstanceStates(ctx, t, emu, "error", ids)
+		if got := resourceID(ctx, t, ws, "terraform_data.pool"); got == firstID || got == "" {
+			t.Errorf("after the replacement terraform_data.pool is %q, want a new object: continue carries on", got)
+		}
+	})
 }
 
 // TestAccDestroyEventTerraformDestroyOnlyWarns pins down what Terraform does
@@ -148,6 +175,28 @@ func TestAccDestroyEventTerraformDestroyOnlyWarns(t *testing.T) {
 	assertNames(t, res.Output, "the warning", ids)
 	assertStateEmpty(ctx, t, ws)
 	assertInstanceStates(ctx, t, emu, "error", ids)
+}
+
+// TestAccDestroyEventRemovedBlockDeletesNothing pins down the other caveat
+// of the guide: removing the triggering resource's block from the
+// configuration removes its action_trigger too, so terraform apply destroys
+// the resource without running the action and the instances stay running.
+func TestAccDestroyEventRemovedBlockDeletesNothing(t *testing.T) {
+	precheck(t, e2e.FeatureDestroyEvents)
+	t.Parallel()
+	ctx := testCtx(t, 2*time.Minute)
+	emu := startEmulator(t)
+	ids := seed(ctx, t, emu, 2)
+	ws := newWorkspace(t, providerHCL(emu)+generationVar+destroyEventHCL("pool", "before_destroy", "halt", ids))
+	tf(ctx, t, ws, applyArgs...)
+
+	writeConfig(t, ws, providerHCL(emu)+generationVar)
+	tf(ctx, t, ws, applyArgs...)
+	assertStateEmpty(ctx, t, ws)
+	assertInstanceStates(ctx, t, emu, "running", ids)
+	if n := requests(ctx, t, emu, "DeleteInstances"); n != 0 {
+		t.Errorf("%d DeleteInstances calls after the block was removed, want none (Terraform has dropped the trigger with it)", n)
+	}
 }
 
 func setDeleteFailureRate(ctx context.Context, t *testing.T, emu *e2e.Emulator, rate float64) {
