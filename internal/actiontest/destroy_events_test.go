@@ -105,7 +105,7 @@ func TestAccDestroyEventOnFailureDuringReplace(t *testing.T) {
 		ids := seed(ctx, t, emu, 2)
 		ws := newWorkspace(t, providerHCL(emu)+generationVar+destroyEventHCL("pool", "before_destroy", "halt", ids))
 		tf(ctx, t, ws, applyArgs...)
-		firstID := resourceID(ctx, t, ws, "terraform_data.pool")
+		firstID := poolID(ctx, t, ws)
 
 		setDeleteFailureRate(ctx, t, emu, 1)
 		out := tfFails(ctx, t, ws, replace...)
@@ -118,14 +118,14 @@ func TestAccDestroyEventOnFailureDuringReplace(t *testing.T) {
 			}
 		}
 		assertInstanceStates(ctx, t, emu, "error", ids)
-		if got := resourceID(ctx, t, ws, "terraform_data.pool"); got != firstID {
+		if got := poolID(ctx, t, ws); got != firstID {
 			t.Fatalf("after the halted replacement terraform_data.pool is %q, want the old object %q still in state", got, firstID)
 		}
 
 		setDeleteFailureRate(ctx, t, emu, 0)
 		tf(ctx, t, ws, replace...)
 		assertInstanceStates(ctx, t, emu, "terminated", ids)
-		if got := resourceID(ctx, t, ws, "terraform_data.pool"); got == firstID || got == "" {
+		if got := poolID(ctx, t, ws); got == firstID || got == "" {
 			t.Errorf("after the rerun terraform_data.pool is %q, want a new object (replaced)", got)
 		}
 	})
@@ -137,7 +137,7 @@ func TestAccDestroyEventOnFailureDuringReplace(t *testing.T) {
 		ids := seed(ctx, t, emu, 2)
 		ws := newWorkspace(t, providerHCL(emu)+generationVar+destroyEventHCL("pool", "before_destroy", "continue", ids))
 		tf(ctx, t, ws, applyArgs...)
-		firstID := resourceID(ctx, t, ws, "terraform_data.pool")
+		firstID := poolID(ctx, t, ws)
 
 		setDeleteFailureRate(ctx, t, emu, 1)
 		res := tf(ctx, t, ws, replace...)
@@ -146,7 +146,7 @@ func TestAccDestroyEventOnFailureDuringReplace(t *testing.T) {
 		}
 		assertNames(t, res.Output, "the warning", ids)
 		assertInstanceStates(ctx, t, emu, "error", ids)
-		if got := resourceID(ctx, t, ws, "terraform_data.pool"); got == firstID || got == "" {
+		if got := poolID(ctx, t, ws); got == firstID || got == "" {
 			t.Errorf("after the replacement terraform_data.pool is %q, want a new object: continue carries on", got)
 		}
 	})
@@ -206,14 +206,14 @@ func setDeleteFailureRate(ctx context.Context, t *testing.T, emu *e2e.Emulator, 
 	}
 }
 
-// resourceID is the id attribute of addr in terraform's state, or "".
-func resourceID(ctx context.Context, t *testing.T, ws *e2e.Workspace, addr string) string {
+// poolID is the id of terraform_data.pool in terraform's state, or "".
+func poolID(ctx context.Context, t *testing.T, ws *e2e.Workspace) string {
 	t.Helper()
 	shown, err := ws.Show(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	id, _ := shown[addr].Values["id"].(string)
+	id, _ := shown["terraform_data.pool"].Values["id"].(string)
 	return id
 }
 

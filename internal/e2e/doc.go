@@ -7,8 +7,10 @@
 // terraform CLI against it through dev_overrides, and reads the emulator's
 // admin endpoints and API to see what really happened.
 //
-// It is shared by the chaos suite (internal/chaostest) and the benchmark
-// (cmd/clouddc-bench). It deliberately talks to the emulator over HTTP only
+// It is shared by the chaos suite (internal/chaostest), the action tests
+// (internal/actiontest) and the benchmark (cmd/clouddc-bench). It also tells
+// which CLI it drives (Terraform or OpenTofu, which version) and which of the
+// provider's features that CLI has, so tests can skip with the reason. It deliberately talks to the emulator over HTTP only
 // (the documented wire contract) and never imports the code under test, so
 // that what it observes does not depend on that code being right.
 package e2e
