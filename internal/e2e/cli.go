@@ -92,10 +92,10 @@ func (c CLI) Supports(f Feature) (bool, string) {
 		first = f.OpenTofu
 	}
 	if first == "" {
-		return false, fmt.Sprintf("%s has no %s (they need Terraform %s; OpenTofu has none)", c, f.Name, f.Terraform)
+		return false, fmt.Sprintf("%s has no %s (first in Terraform %s; not in OpenTofu)", c, f.Name, f.Terraform)
 	}
 	if c.Version.Core().LessThan(version.Must(version.NewVersion(first))) {
-		return false, fmt.Sprintf("%s has no %s (they need %s %s)", c, f.Name, c.Product, first)
+		return false, fmt.Sprintf("%s has no %s (first in %s %s)", c, f.Name, c.Product, first)
 	}
 	return true, ""
 }

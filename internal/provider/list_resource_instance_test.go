@@ -32,6 +32,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/clouddc"
+	"github.com/clouddc-community/terraform-provider-clouddc/internal/e2e"
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/emulator"
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/emulator/emulatortest"
 )
@@ -141,6 +142,7 @@ func (k listCallsCheck) CheckQuery(_ context.Context, _ querycheck.CheckQueryReq
 
 func TestAccInstanceList_query(t *testing.T) {
 	testAccPreCheck(t)
+	testAccSkipUnless(t, e2e.FeatureQuery) // OpenTofu has no terraform query, whatever its version
 	srv := newAccEmulator(t, emulator.Config{})
 	web := testAccRunInstances(t, srv, clouddc.RunInstancesRequest{
 		Name:        "web",
@@ -289,6 +291,7 @@ func TestAccInstanceList_query(t *testing.T) {
 // API takes at most 100 at a time, and checks that limit stops paging early.
 func TestAccInstanceList_manyIDs(t *testing.T) {
 	testAccPreCheck(t)
+	testAccSkipUnless(t, e2e.FeatureQuery) // OpenTofu has no terraform query, whatever its version
 	srv := newAccEmulator(t, emulator.Config{})
 	const n = 130
 	ids := testAccRunInstances(t, srv, clouddc.RunInstancesRequest{Name: "many"}, n)
