@@ -128,8 +128,10 @@ func intVar(fs *flag.FlagSet, p *int, name string, def int, usage string, check 
 	fs.Var(&checked[int]{p: p, parse: parseInt, check: check}, name, usage)
 }
 
-func floatVar(fs *flag.FlagSet, p *float64, name string, def float64, usage string, check func(float64) error) {
-	*p = def
+// floatVar defines a float flag that defaults to 0 (every float setting
+// is a share or a rate that is off by default).
+func floatVar(fs *flag.FlagSet, p *float64, name, usage string, check func(float64) error) {
+	*p = 0
 	fs.Var(&checked[float64]{p: p, parse: parseFloat, check: check}, name, usage)
 }
 
@@ -174,12 +176,14 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	durationVar(fs, &c.TerminatedTTL, "terminated-ttl", emulator.DefaultTerminatedTTL, "how long (a `duration`) terminated instances stay visible before lookups give 404", setting("terminated TTL"))
 	durationVar(fs, &c.TokenTTL, "token-ttl", emulator.DefaultTokenTTL, "how long (a `duration`) tokens from POST /v3/auth/tokens are valid", setting("token TTL"))
 	fs.StringVar(&c.StateFile, "state-file", "", "persist everything in this file (bbolt); empty keeps all in memory")
-	floatVar(fs, &c.RateLimit, "rate-limit", 0, fmt.Sprintf("API requests per second (`rps`); above it 429 with Retry-After (0: unlimited; at most %d)", emulator.MaxRateLimit),
+	floatVar(fs, &c.RateLimit, "rate-limit", fmt.Sprintf("API requests per second (`rps`); above it 429 with Retry-After (0: unlimited; at most %d)", emulator.MaxRateLimit),
 		func(v float64) error { return emulator.CheckRateLimit("rate limit", v) })
-	floatVar(fs, &c.FaultRate, "fault-rate", 0, "`share` (0-1) of API requests that fail with 500 iMetal.0099 before any side effect",
+	floatVar(fs, &c.FaultRate, "fault-rate", "`share` (0-1) of API requests that fail with 500 iMetal.0099 before any side effect",
 		func(v float64) error { return emulator.CheckShare("fault rate", v) })
-	floatVar(fs, &c.DeleteFailureRate, "delete-failure-rate", 0, "`share` (0-1) of deletions that end in state error (delete_instance_error)",
+	floatVar(fs, &c.DeleteFailureRate, "delete-failure-rate", "`share` (0-1) of deletions that end in state error (delete_instance_error)",
 		func(v float64) error { return emulator.CheckShare("delete failure rate", v) })
+	floatVar(fs, &c.PowerFailureRate, "power-failure-rate", "`share` (0-1) of server power changes that end in operation_state power-on-failed, power-off-failed or reboot-failed",
+		func(v float64) error { return emulator.CheckShare("power failure rate", v) })
 	fs.Int64Var(&c.Seed, "seed", 0, "seed of the random choices (0: random)")
 	fs.StringVar(&o.logLevel, "log-level", "info", "request log level: debug, info, warn or error")
 	fs.StringVar(&o.tlsCert, "tls-cert", "", "serve HTTPS with this PEM certificate (with --tls-key)")

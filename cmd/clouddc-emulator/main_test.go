@@ -424,6 +424,8 @@ func TestParseOptionsRefusesBadValues(t *testing.T) {
 		{"fault rate not a number", []string{"--fault-rate", "half"}, nil, []string{"-fault-rate", "not a number"}},
 		{"delete failure rate NaN", []string{"--delete-failure-rate", "nan"}, nil, []string{"-delete-failure-rate", "between 0 and 1"}},
 		{"delete failure rate above 1", []string{"--delete-failure-rate", "2"}, nil, []string{"-delete-failure-rate", "between 0 and 1"}},
+		{"power failure rate negative", []string{"--power-failure-rate", "-1"}, nil, []string{"-power-failure-rate", "between 0 and 1"}},
+		{"env power failure rate NaN", nil, map[string]string{"CLOUDDC_EMULATOR_POWER_FAILURE_RATE": "NaN"}, []string{"CLOUDDC_EMULATOR_POWER_FAILURE_RATE", "between 0 and 1"}},
 		{"rate limit NaN", []string{"--rate-limit", "NaN"}, nil, []string{"-rate-limit", "requests per second"}},
 		{"rate limit infinite", []string{"--rate-limit", "+Inf"}, nil, []string{"-rate-limit", "requests per second"}},
 		{"rate limit negative", []string{"--rate-limit", "-5"}, nil, []string{"-rate-limit", "between 0"}},
@@ -459,12 +461,12 @@ func TestParseOptionsRefusesBadValues(t *testing.T) {
 		})
 	}
 
-	o, err := parseOptions([]string{"--fault-rate", "1", "--delete-failure-rate", "0", "--rate-limit", "1000000",
+	o, err := parseOptions([]string{"--fault-rate", "1", "--delete-failure-rate", "0", "--power-failure-rate", "1", "--rate-limit", "1000000",
 		"--servers", "100000", "--create-duration", "8760h", "--read-timeout", "1ms"}, func(string) string { return "" }, io.Discard)
 	if err != nil {
 		t.Fatalf("the edges of the ranges: %v", err)
 	}
-	if o.cfg.FaultRate != 1 || o.cfg.RateLimit != 1e6 || o.cfg.Servers != 100000 || o.cfg.CreateDuration != 8760*time.Hour || o.readTimeout != time.Millisecond {
+	if o.cfg.FaultRate != 1 || o.cfg.PowerFailureRate != 1 || o.cfg.RateLimit != 1e6 || o.cfg.Servers != 100000 || o.cfg.CreateDuration != 8760*time.Hour || o.readTimeout != time.Millisecond {
 		t.Fatalf("edge values not applied: %+v read timeout %s", o.cfg, o.readTimeout)
 	}
 }

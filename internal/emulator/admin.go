@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 )
@@ -44,7 +45,7 @@ func (e *Emulator) adminPutFaults(w http.ResponseWriter, r *http.Request) {
 	for _, p := range []struct {
 		name  string
 		value *float64
-	}{{"fault_rate", f.FaultRate}, {"delete_failure_rate", f.DeleteFailureRate}} {
+	}{{"fault_rate", f.FaultRate}, {"delete_failure_rate", f.DeleteFailureRate}, {"power_failure_rate", f.PowerFailureRate}} {
 		if p.value != nil {
 			if err := CheckShare(p.name, *p.value); err != nil {
 				writeError(w, errInvalid("%v", err))
@@ -59,4 +60,33 @@ func (e *Emulator) adminPutFaults(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, e.chaos.update(f))
+}
+
+// adminPutServer sets a server's manage_state, frozen_state and
+// health_state (PUT /_emulator/servers/{id}) and answers the server as
+// ShowServer would. Unknown fields are refused, so a misspelt one is not
+// silently ignored.
+func (e *Emulator) adminPutServer(w http.ResponseWriter, r *http.Request) {
+	body, err := readBody(w, r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		writeError(w, errMissing("request body"))
+		return
+	}
+	var st ServerState
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&st); err != nil {
+		writeError(w, errInvalid("server state body: %v (fields: manage_state, frozen_state, health_state)", err))
+		return
+	}
+	srv, err := e.backend.setServerState(setServerStateRequest{ID: r.PathValue("id"), ServerState: st})
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, srv)
 }

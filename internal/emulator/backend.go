@@ -171,7 +171,7 @@ func (b *backend) load(servers int) error {
 	}
 	b.st = newState()
 	for _, s := range stored {
-		b.st.putServer(s)
+		b.st.putServer(upgradeLegacyPower(s))
 	}
 	for _, r := range instances {
 		b.st.putInstance(r)

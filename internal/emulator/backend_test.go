@@ -428,6 +428,59 @@ func TestBackendOperations(t *testing.T) {
 			code: codeServerNotReady, status: 400, msg: []string{"in progress"},
 		},
 		{
+			name: "ChangeServerPowerState reboots a powered-off server without an off step",
+			call: func(f *fixture) (any, error) {
+				off := changeServerPowerStateRequest{Action: ptr(actionPowerOff), ServerIDSet: []string{f.free}}
+				if _, err := f.b.changeServerPowerState(off); err != nil {
+					return nil, err
+				}
+				f.clock.Advance(time.Minute)
+				return f.b.changeServerPowerState(changeServerPowerStateRequest{Action: ptr(actionReboot), ServerIDSet: []string{f.free}})
+			},
+			check: func(t *testing.T, f *fixture, _ any) {
+				for _, step := range []struct {
+					after     time.Duration
+					power, op string
+				}{{0, powerOff, srvOpRebootProcessing}, {30 * time.Second, powerOff, srvOpRebootProcessing}, {30 * time.Second, powerOn, srvOpRebootSucceed}} {
+					f.clock.Advance(step.after)
+					srv, _ := f.b.showServer(showServerRequest{ID: f.free})
+					if srv.PowerState != step.power || srv.OperationState != step.op {
+						t.Fatalf("%v into the reboot: %s/%s, want %s/%s", step.after, srv.PowerState, srv.OperationState, step.power, step.op)
+					}
+				}
+			},
+		},
+		{
+			name: "ChangeServerPowerState on a frozen server",
+			call: func(f *fixture) (any, error) {
+				if _, err := f.b.setServerState(setServerStateRequest{ID: f.free, ServerState: ServerState{FrozenState: ptr(frozenPolice | frozenArrears)}}); err != nil {
+					return nil, err
+				}
+				return f.b.changeServerPowerState(changeServerPowerStateRequest{Action: ptr(actionPowerOff), ServerIDSet: []string{f.free}})
+			},
+			code: codeServerNotReady, status: 400, msg: []string{"frozen_state is 5 (police, arrears)"},
+		},
+		{
+			name: "ShowServerStatus counts the fixture's servers",
+			call: func(f *fixture) (any, error) {
+				return f.b.showServerStatus(showServerStatusRequest{})
+			},
+			check: func(t *testing.T, _ *fixture, res any) {
+				st := as[serverStatusResponse](t, res)
+				if st.ServerStatus.Total.Count != 3 || st.ServerStatus.Health.Count != 3 || st.ServerStatus.UnHealth.Count != 0 ||
+					st.ServerPowerStatus.On != 3 || st.ServerManageState[manageInUse] != 1 || st.ServerManageState[manageReady] != 2 {
+					t.Fatalf("ShowServerStatus = %+v", st)
+				}
+			},
+		},
+		{
+			name: "setServerState of an unknown server",
+			call: func(f *fixture) (any, error) {
+				return f.b.setServerState(setServerStateRequest{ID: unknownID, ServerState: ServerState{HealthState: ptr(healthCritical)}})
+			},
+			code: codeServerNotFound, status: 404, msg: []string{unknownID},
+		},
+		{
 			name: "createToken issues a token the backend accepts",
 			call: func(f *fixture) (any, error) {
 				var req createTokenRequest

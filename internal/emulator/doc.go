@@ -11,8 +11,8 @@
 // The instance operations RunInstances, CreateInstance, ListInstances,
 // ShowInstanceStatus, DeleteInstances, DeleteInstance, ReinstallOS,
 // ChangeInstancePassword and ModifyInstanceIp; the server operations
-// ListServers, ShowServer and ChangeServerPowerState; and IAM's
-// POST /v3/auth/tokens. Every other documented CloudDC operation (ListIDcs,
+// ListServers, ShowServer, ChangeServerPowerState and ShowServerStatus;
+// and IAM's POST /v3/auth/tokens. Every other documented CloudDC operation (ListIDcs,
 // ListIRacks, alarms, events, tags, log export, ...) answers 501 with
 // error_code iMetal.0098 naming the operation. Paths that are not CloudDC
 // operations answer 404 APIGW.0101, as the API gateway does.
@@ -21,7 +21,9 @@
 // {"instances":[{"id"}]}, DeleteInstances 202 {"instances":[{"id"}]},
 // DeleteInstance 204 without a body, ReinstallOS 202 {"instances"},
 // ChangeInstancePassword 200 {"instances"}, ModifyInstanceIp 202 without a
-// body, ChangeServerPowerState 200 {"physical_servers":[{"id"}]}, token
+// body, ChangeServerPowerState 200 {"physical_servers":[{"id"}]},
+// ShowServerStatus 200 {"server_status", "server_power_status",
+// "server_manage_state"}, token
 // issuance 201 with the token in X-Subject-Token. Errors use the API's
 // format {"error_code","error_msg"}, except 429, whose body is the bare
 // JSON string "Too many requests" (with a Retry-After header in seconds).
@@ -89,15 +91,68 @@
 //     password rule.
 //   - Any operation on an instance whose transition is still in progress
 //     (other than delete) is 400 iMetal.0201.
+//   - Servers speak the model of SDK 0.1.190 and later. power_state is only
+//     on or off; a change in progress shows in operation_state
+//     (power-on-processing, power-off-processing, reboot-processing) for
+//     PowerDuration, then power_state flips and operation_state ends in
+//     -succeed. A reboot of a server that is on goes on → off (half-way
+//     through) → on. Every server carries frozen_state (0 unless set
+//     through the admin endpoint). The older powering-on, powering-off and
+//     rebooting power states are never reported; a state file written by
+//     an emulator that reported them is read into the new model.
 //   - ChangeServerPowerState: "power off" keeps the instance running until
 //     the server is off, then stopped; "power on" makes a stopped instance
 //     running once the server is on; "rebooting" stops the instance at once
-//     and runs it again when the server is back on. Server power_state goes
-//     powering-off/powering-on/rebooting for PowerDuration. Powering on a
-//     server that is on (or off one that is off) is accepted and changes
-//     nothing. Servers in the middle of a power change are 400 iMetal.0101;
-//     servers whose instance is not idle in running or stopped are 400
-//     iMetal.0201 naming the instances.
+//     and runs it again when the server is back on. Powering on a server
+//     that is on (or off one that is off) is accepted and changes nothing;
+//     rebooting a server that is off powers it on. With PowerFailureRate
+//     a change may end in -failed instead: a failed power on leaves the
+//     server off, a failed power off leaves it on, a failed reboot leaves
+//     it off (it went down and did not come back), and the instance stays
+//     as the server is left (stopped on a server that is off). No error
+//     object is set: ErrorStatus.error_type has no power value.
+//   - Frozen and maintained servers. The reference documents no rule, so
+//     the emulator infers one: only a server that is ready or in-use and
+//     not frozen (frozen_state 0) is the customer's to change. Refused with
+//     400 iMetal.0101 ("Physical servers state is not ready", naming each
+//     server and why, e.g. "frozen_state is 4 (arrears)" or "manage_state
+//     is maintain"): CreateInstance and RunInstances placed on it (random
+//     placement skips such servers; RunInstances skips named ones as long
+//     as min_count can still be met), ChangeServerPowerState, and
+//     ReinstallOS and ModifyInstanceIp of the instance on it. iMetal.0101
+//     is the documented code for a server whose state does not allow the
+//     request and the only one that names servers; iMetal.0004 is about
+//     the caller's permissions, which a freeze does not change. The SDK
+//     describes onboard and os-ready as stages of delivery, maintain as
+//     "faulty, under repair" and offboarding as being removed, so none of
+//     them is the customer's. Still allowed: reads, ChangeInstancePassword
+//     (it changes nothing on the server until its next boot) and deleting
+//     the instance (so a frozen or broken server can always be emptied).
+//     Freezing powers nothing off. health_state gates nothing.
+//   - The admin endpoint PUT /_emulator/servers/{id} (no credentials, like
+//     every /_emulator/ endpoint) sets manage_state, frozen_state (0–7) and
+//     health_state; omitted fields stay. in-use is kept for a server that
+//     hosts an instance and ready for one that does not; the other states
+//     can be set either way. A server whose instance is deleted goes back
+//     to ready only from in-use; one put in maintain or offboarding
+//     meanwhile stays there.
+//   - Servers in the middle of a power change are 400 iMetal.0101 for
+//     another power change and for placement; servers whose instance is not
+//     idle in running or stopped are 400 iMetal.0201 naming the instances.
+//   - ListServers filters on each manage state of the SDK's enum (onboard,
+//     os-ready, ready, in-use, maintain, offboarding) and on frozen, the
+//     manage state of a frozen server before SDK 0.1.190, which matches
+//     servers whose frozen_state is not 0 (as instance_state failed
+//     matches error). A frozen server keeps its manage_state.
+//   - ShowServerStatus counts every server: server_status by health_state
+//     (total, ok, warning, critical, unknown; health is the OK ones and
+//     unHealth, as SDK 0.1.192 spells it, all others, so the two add up to
+//     total; isolation the servers that are frozen or in maintain), each
+//     {count, dc_stats} with a count per location.dc for every DC that has
+//     servers (zeros included); server_power_status {on, off, unknown};
+//     server_manage_state a count for each of the six manage states
+//     (zeros included). What health, unHealth and isolation count is
+//     inferred: the SDK names them only.
 //   - RunInstances: min_count and max_count default to each other, or both
 //     to the number of servers in placement.server_id_set (1 without
 //     placement). With named servers, unknown ones fail the call with 404
@@ -155,8 +210,8 @@
 // a bbolt file or is cut short or damaged, a record that does not decode.
 // A refused file is left untouched.
 //
-// Config values are checked by New: shares (FaultRate, DeleteFailureRate)
-// in [0, 1], RateLimit from 0 to MaxRateLimit, durations from 0 to
+// Config values are checked by New: shares (FaultRate, DeleteFailureRate,
+// PowerFailureRate) in [0, 1], RateLimit from 0 to MaxRateLimit, durations from 0 to
 // MaxDuration, Servers from 0 to MaxServers, NaN and infinities refused.
 //
 // # Code layout
@@ -181,7 +236,10 @@
 //     adapters, which decode the request (JSON shape, query syntax) into
 //     the typed request and hand the result back to encode; auth.go and
 //     aksk.go: credentials; admin.go, faults.go, stats.go: the admin
-//     endpoints, injected faults and counters.
+//     endpoints (health, stats, reset, faults, and
+//     PUT /_emulator/servers/{id}, which sets a server's manage_state,
+//     frozen_state and health_state, as the service's operator, billing or
+//     a freeze would), injected faults and counters.
 //
 // A new operation is a request and result type in wire.go, a backend
 // method built on view or update, an adapter in handlers.go and a line in

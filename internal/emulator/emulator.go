@@ -59,6 +59,9 @@ type Config struct {
 	// before any side effect; DeleteFailureRate the share of deletions that
 	// end in state error.
 	FaultRate, DeleteFailureRate float64
+	// PowerFailureRate is the share of server power changes that end in
+	// operation_state power-on-failed, power-off-failed or reboot-failed.
+	PowerFailureRate float64
 	// Seed makes random choices (faults, server picks, seeded servers)
 	// repeatable. Zero picks a random seed.
 	Seed int64
@@ -175,6 +178,9 @@ func checkConfig(cfg *Config) error {
 	if err := CheckShare("delete failure rate", cfg.DeleteFailureRate); err != nil {
 		return err
 	}
+	if err := CheckShare("power failure rate", cfg.PowerFailureRate); err != nil {
+		return err
+	}
 	if err := CheckRateLimit("rate limit", cfg.RateLimit); err != nil {
 		return err
 	}
@@ -192,7 +198,8 @@ func checkConfig(cfg *Config) error {
 
 // configuredFaults are the faults of the configuration (restored by a reset).
 func (e *Emulator) configuredFaults() faultSettings {
-	return faultSettings{FaultRate: e.cfg.FaultRate, RateLimit: e.cfg.RateLimit, DeleteFailureRate: e.cfg.DeleteFailureRate}
+	return faultSettings{FaultRate: e.cfg.FaultRate, RateLimit: e.cfg.RateLimit,
+		DeleteFailureRate: e.cfg.DeleteFailureRate, PowerFailureRate: e.cfg.PowerFailureRate}
 }
 
 // ServeHTTP serves the API and the admin endpoints.
@@ -214,6 +221,14 @@ func (e *Emulator) Close() error {
 // SetFaults changes the injected faults (as PUT /_emulator/faults does).
 func (e *Emulator) SetFaults(f Faults) {
 	e.chaos.update(f)
+}
+
+// SetServerState sets a server's manage_state, frozen_state and
+// health_state, as PUT /_emulator/servers/{id} does. The error is the
+// API error the endpoint would answer (unknown server, bad value).
+func (e *Emulator) SetServerState(id string, st ServerState) error {
+	_, err := e.backend.setServerState(setServerStateRequest{ID: id, ServerState: st})
+	return err
 }
 
 // Reset drops every instance, re-seeds the servers and the random source,

@@ -21,6 +21,9 @@ type Faults struct {
 	// DeleteFailureRate is the share of deletions (0-1) that end in state
 	// error with a delete_instance_error.
 	DeleteFailureRate *float64 `json:"delete_failure_rate,omitempty"`
+	// PowerFailureRate is the share of server power changes (0-1) that end
+	// in operation_state power-on-failed, power-off-failed or reboot-failed.
+	PowerFailureRate *float64 `json:"power_failure_rate,omitempty"`
 }
 
 // faultSettings is the current fault configuration (the JSON of GET and
@@ -29,6 +32,7 @@ type faultSettings struct {
 	FaultRate         float64 `json:"fault_rate"`
 	RateLimit         float64 `json:"rate_limit"`
 	DeleteFailureRate float64 `json:"delete_failure_rate"`
+	PowerFailureRate  float64 `json:"power_failure_rate"`
 }
 
 // chaos holds the random source and the injected faults. The random source
@@ -71,6 +75,9 @@ func (c *chaos) update(f Faults) faultSettings {
 	}
 	if f.DeleteFailureRate != nil {
 		s.DeleteFailureRate = *f.DeleteFailureRate
+	}
+	if f.PowerFailureRate != nil {
+		s.PowerFailureRate = *f.PowerFailureRate
 	}
 	c.set(s)
 	return s
@@ -121,6 +128,13 @@ func (c *chaos) deleteFails() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.settings.DeleteFailureRate > 0 && c.rng.Float64() < c.settings.DeleteFailureRate
+}
+
+// powerFails reports whether this server power change fails.
+func (c *chaos) powerFails() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.settings.PowerFailureRate > 0 && c.rng.Float64() < c.settings.PowerFailureRate
 }
 
 // shuffle returns ids in a random order.

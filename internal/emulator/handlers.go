@@ -138,6 +138,11 @@ func handleChangeServerPowerState(e *Emulator, c *call) (reply, error) {
 	return reply{body: res}, err
 }
 
+func handleShowServerStatus(e *Emulator, _ *call) (reply, error) {
+	res, err := e.backend.showServerStatus(showServerStatusRequest{})
+	return reply{body: res}, err
+}
+
 // decodeBody decodes a JSON request body into v.
 func decodeBody(body []byte, v any) error {
 	if len(strings.TrimSpace(string(body))) == 0 {

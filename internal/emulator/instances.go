@@ -133,8 +133,8 @@ func (b *backend) createInstance(req createInstanceRequest) (createInstanceRespo
 			if !ok {
 				return errServersNotFound([]string{serverID})
 			}
-			if s.ManageState != manageReady || s.powerBusy(w.now) {
-				return errServersNotReady([]string{serverID}, "manage_state is "+s.ManageState)
+			if why := s.placementProblem(w.now); why != "" {
+				return errServersNotReady([]string{serverID}, why)
 			}
 			srv = s
 		} else {
@@ -226,7 +226,7 @@ func (b *backend) runInstances(req runInstancesRequest) (instancesResponse, erro
 				switch {
 				case !ok:
 					unknown = append(unknown, id)
-				case s.ManageState != manageReady || s.powerBusy(w.now):
+				case s.placementProblem(w.now) != "":
 					notReady = append(notReady, id)
 				default:
 					candidates = append(candidates, id)
@@ -469,6 +469,9 @@ func (b *backend) reinstallOS(req reinstallOSRequest) (instancesResponse, error)
 		if bad := notIdle(recs, w.now, stateRunning, stateStopped); len(bad) > 0 {
 			return errInstancesState(bad, "ReinstallOS needs running or stopped instances")
 		}
+		if err := checkServersOperable(w.reader, recs, "ReinstallOS"); err != nil {
+			return err
+		}
 		resp.Instances = make([]idItem, 0, len(recs))
 		for _, r := range recs {
 			if r.State == stateStopped {
@@ -555,6 +558,9 @@ func (b *backend) modifyInstanceIP(req modifyInstanceIPRequest) error {
 		}
 		if !idle(r, w.now, stateRunning) {
 			return errInstancesState([]string{id}, "ModifyInstanceIp needs a running instance")
+		}
+		if err := checkServersOperable(w.reader, []instanceRecord{r}, "ModifyInstanceIp"); err != nil {
+			return err
 		}
 		if req.VpcID != nil {
 			r.VpcID = *req.VpcID

@@ -87,39 +87,62 @@ func startModifyIP(r instanceRecord, now time.Time, t timings) instanceRecord {
 // startPower applies a power action to a server and to the instance it
 // hosts (inst is nil when it hosts none). It returns the new records and
 // whether anything changed (powering on a server that is on is a no-op).
-func startPower(s serverRecord, inst *instanceRecord, action string, now time.Time, t timings) (serverRecord, *instanceRecord, bool) {
+//
+// As since SDK 0.1.190, power_state stays on or off: the change shows in
+// operation_state (power-on-processing, ...) until it is done after
+// t.power, when power_state flips and operation_state says how it ended.
+// A reboot of a server that is on goes on → off (half-way) → on. With
+// fail the change ends in *-failed: a failed power on leaves the server
+// off, a failed power off leaves it on, and a failed reboot leaves it off
+// (it went down and did not come back); the instance stays as the server
+// is left.
+func startPower(s serverRecord, inst *instanceRecord, action string, now time.Time, t timings, fail bool) (serverRecord, *instanceRecord, bool) {
 	due := now.Add(t.power)
+	next := &powerTransition{At: due}
+	// instState is the instance's state once the change is done.
 	var instState string
 	switch action {
 	case actionPowerOn:
 		if s.PowerState == powerOn {
 			return s, inst, false
 		}
-		s.PowerState, s.OperationState = powerPoweringOn, srvOpPowerOnProcessing
-		s.Next = &powerTransition{At: due, PowerState: powerOn, OperationState: srvOpPowerOnSucceed}
-		instState = stateRunning
+		s.OperationState = srvOpPowerOnProcessing
+		next.PowerState, next.OperationState, instState = powerOn, srvOpPowerOnSucceed, stateRunning
+		if fail {
+			next.PowerState, next.OperationState, instState = powerOff, srvOpPowerOnFailed, stateStopped
+		}
 	case actionPowerOff:
 		if s.PowerState == powerOff {
 			return s, inst, false
 		}
-		s.PowerState, s.OperationState = powerPoweringOff, srvOpPowerOffProcessing
-		s.Next = &powerTransition{At: due, PowerState: powerOff, OperationState: srvOpPowerOffSucceed}
-		instState = stateStopped
+		s.OperationState = srvOpPowerOffProcessing
+		next.PowerState, next.OperationState, instState = powerOff, srvOpPowerOffSucceed, stateStopped
+		if fail {
+			next.PowerState, next.OperationState, instState = powerOn, srvOpPowerOffFailed, stateRunning
+		}
 	case actionReboot:
-		s.PowerState, s.OperationState = powerRebooting, srvOpRebootProcessing
-		s.Next = &powerTransition{At: due, PowerState: powerOn, OperationState: srvOpRebootSucceed}
-		instState = stateRunning
+		if s.PowerState == powerOn {
+			next.Via = &powerStep{At: now.Add(t.power / 2), PowerState: powerOff}
+		}
+		s.OperationState = srvOpRebootProcessing
+		next.PowerState, next.OperationState, instState = powerOn, srvOpRebootSucceed, stateRunning
+		if fail {
+			next.PowerState, next.OperationState, instState = powerOff, srvOpRebootFailed, stateStopped
+		}
 	default:
 		return s, inst, false
 	}
+	s.Next = next
 	if inst != nil {
 		ni := *inst
 		ni.UpdatedAt = now
 		if action == actionReboot {
-			// A reboot stops the instance at once; it runs again when the
-			// server is back on.
+			// A reboot stops the instance at once (its OS shuts down); it
+			// runs again when the server is back on.
 			ni.State = stateStopped
 		}
+		// The instance is busy until the change is done, even when it ends
+		// in the state it has now.
 		ni.Next = &transition{At: due, State: instState, OperationState: ni.OperationState, Error: ni.Error}
 		inst = &ni
 	}
@@ -128,11 +151,12 @@ func startPower(s serverRecord, inst *instanceRecord, action string, now time.Ti
 
 // poweredOn returns s powering on for d when it is off: provisioning an
 // instance (create, or a reinstall of a stopped one) boots its server.
+// This power on never fails.
 func poweredOn(s serverRecord, now time.Time, d time.Duration) serverRecord {
 	if s.PowerState == powerOn {
 		return s
 	}
-	s.PowerState, s.OperationState = powerPoweringOn, srvOpPowerOnProcessing
+	s.OperationState = srvOpPowerOnProcessing
 	s.Next = &powerTransition{At: now.Add(d), PowerState: powerOn, OperationState: srvOpPowerOnSucceed}
 	return s
 }

@@ -560,14 +560,21 @@ func TestChangeServerPowerState(t *testing.T) {
 		PowerState     string `json:"power_state"`
 		OperationState string `json:"operation_state"`
 	}
+	// A reboot goes on → off → on; power_state is never anything but on
+	// or off, the change in progress shows in operation_state.
 	f.mustDo("PUT", "/physicalservers/power-state", body("rebooting", f.busyServer), http.StatusOK, nil)
 	f.mustDo("GET", "/physicalservers/"+f.busyServer, nil, http.StatusOK, &srv)
-	if srv.PowerState != "rebooting" || srv.OperationState != "reboot-processing" || f.status(f.running).State != "stopped" {
-		t.Fatalf("during reboot: server %+v, instance %q; want rebooting and stopped", srv, f.status(f.running).State)
+	if srv.PowerState != "on" || srv.OperationState != "reboot-processing" || f.status(f.running).State != "stopped" {
+		t.Fatalf("as the reboot starts: server %+v, instance %q; want on, reboot-processing and stopped", srv, f.status(f.running).State)
 	}
 	status, _, data := f.do("PUT", "/physicalservers/power-state", body("power off", f.busyServer))
 	wantError(t, status, data, http.StatusBadRequest, "iMetal.0101", "in progress")
-	f.clock.Advance(time.Minute)
+	f.clock.Advance(30 * time.Second)
+	f.mustDo("GET", "/physicalservers/"+f.busyServer, nil, http.StatusOK, &srv)
+	if srv.PowerState != "off" || srv.OperationState != "reboot-processing" {
+		t.Fatalf("half-way through the reboot: server %+v; want off and reboot-processing", srv)
+	}
+	f.clock.Advance(30 * time.Second)
 	f.mustDo("GET", "/physicalservers/"+f.busyServer, nil, http.StatusOK, &srv)
 	if srv.PowerState != "on" || srv.OperationState != "reboot-succeed" || f.status(f.running).State != "running" {
 		t.Fatalf("after reboot: server %+v, instance %q; want on and running", srv, f.status(f.running).State)
@@ -585,7 +592,7 @@ func TestNotImplementedAndUnknownPaths(t *testing.T) {
 		{"GET", "/idcs?region=cn-southwest-2", "ListIDcs"},
 		{"GET", "/iracks", "ListIRacks"},
 		{"GET", "/physicalservers/alarms", "ListAlarms"},
-		{"GET", "/physicalservers/status", "ShowServerStatus"},
+		{"GET", "/physicalservers/alarms/summary", "ShowAlarmSummary"},
 		{"POST", "/physicalservers/" + unknownID + "/tags/create", "BatchCreateTags"},
 	} {
 		status, _, data := a.do(tt.method, tt.path, nil)
@@ -623,7 +630,8 @@ func TestResponsesDecodeAsDocumented(t *testing.T) {
 func TestReinstallStoppedPowersServerOn(t *testing.T) {
 	f := newFixture(t)
 	var srv struct {
-		PowerState string `json:"power_state"`
+		PowerState     string `json:"power_state"`
+		OperationState string `json:"operation_state"`
 	}
 	f.mustDo("GET", "/physicalservers/"+f.stoppedServer, nil, http.StatusOK, &srv)
 	if srv.PowerState != "off" {
@@ -631,8 +639,8 @@ func TestReinstallStoppedPowersServerOn(t *testing.T) {
 	}
 	f.mustDo("PUT", "/instances/reinstall", map[string]any{"password": testPassword, "instance_id_set": []string{f.stopped}}, http.StatusAccepted, nil)
 	f.mustDo("GET", "/physicalservers/"+f.stoppedServer, nil, http.StatusOK, &srv)
-	if srv.PowerState != "powering-on" {
-		t.Fatalf("during the reinstall of a stopped instance the server is %q, want powering-on", srv.PowerState)
+	if srv.PowerState != "off" || srv.OperationState != "power-on-processing" {
+		t.Fatalf("during the reinstall of a stopped instance the server is %+v, want off and power-on-processing", srv)
 	}
 	f.clock.Advance(time.Minute)
 	f.mustDo("GET", "/physicalservers/"+f.stoppedServer, nil, http.StatusOK, &srv)

@@ -66,6 +66,9 @@ func operations() []operation {
 		{name: "ListServers", pattern: "GET /v1/{project_id}/physicalservers", status: http.StatusOK, handle: handleListServers},
 		{name: "ShowServer", pattern: "GET /v1/{project_id}/physicalservers/{id}", status: http.StatusOK, handle: handleShowServer},
 		{name: "ChangeServerPowerState", pattern: "PUT /v1/{project_id}/physicalservers/power-state", status: http.StatusOK, handle: handleChangeServerPowerState},
+		// A ServeMux prefers this literal path to ShowServer's {id}: "status"
+		// is never taken for a server ID.
+		{name: "ShowServerStatus", pattern: "GET /v1/{project_id}/physicalservers/status", status: http.StatusOK, handle: handleShowServerStatus},
 
 		{name: "ShowRemoteConsole", pattern: "GET /v1/{project_id}/physicalservers/{id}/remote-console-address"},
 		{name: "ShowServerHardwareAttributes", pattern: "GET /v1/{project_id}/physicalservers/{id}/hardware-attributes"},
@@ -73,7 +76,6 @@ func operations() []operation {
 		{name: "ExportServerLogs", pattern: "POST /v1/{project_id}/physicalservers/{id}/logs/exports"},
 		{name: "ShowLogsExportStatus", pattern: "GET /v1/{project_id}/physicalservers/{id}/logs/exports/{export_id}"},
 		{name: "DownloadServerLogs", pattern: "GET /v1/{project_id}/physicalservers/{id}/logs/exports/{export_id}/content"},
-		{name: "ShowServerStatus", pattern: "GET /v1/{project_id}/physicalservers/status"},
 		{name: "ShowAlarmSummary", pattern: "GET /v1/{project_id}/physicalservers/alarms/summary"},
 		{name: "ShowAlarmTrend", pattern: "GET /v1/{project_id}/physicalservers/alarms/trend"},
 		{name: "ListAlarms", pattern: "GET /v1/{project_id}/physicalservers/alarms"},
@@ -116,6 +118,7 @@ func (e *Emulator) routes() *http.ServeMux {
 	mux.HandleFunc("POST /_emulator/reset", e.adminReset)
 	mux.HandleFunc("GET /_emulator/faults", e.adminGetFaults)
 	mux.HandleFunc("PUT /_emulator/faults", e.adminPutFaults)
+	mux.HandleFunc("PUT /_emulator/servers/{id}", e.adminPutServer)
 	mux.HandleFunc("/", e.unknownPath)
 	return mux
 }

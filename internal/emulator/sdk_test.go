@@ -2,7 +2,10 @@ package emulator_test
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -11,6 +14,7 @@ import (
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/sdkerr"
 	clouddc "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/clouddc/v1"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/clouddc/v1/model"
+	clouddcregion "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/clouddc/v1/region"
 
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/emulator"
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/emulator/emulatortest"
@@ -250,5 +254,110 @@ func TestOfficialSDKWrongSecret(t *testing.T) {
 	}
 	if got := srv.Emulator.Stats().Responses["401"]; got != 1 {
 		t.Fatalf("401 responses: %d, want 1", got)
+	}
+}
+
+// sdkRegionRuns counts the runs of TestOfficialSDKThroughRegionEnv in this
+// process. The SDK caches the endpoint it read from the environment for a
+// region for the life of the process, so only the first run can use a real
+// region ID; later runs (go test -count=N) use a fresh ID the same way.
+var sdkRegionRuns atomic.Int32
+
+// TestOfficialSDKThroughRegionEnv reaches the emulator the way a user of
+// the official SDK does: HUAWEICLOUD_SDK_REGION_CLOUDDC_<REGION> names the
+// endpoint of a region, and the client is built with that region and no
+// endpoint of its own. Through it the SDK's 0.1.207 models read the server
+// model of SDK 0.1.190 and later: frozen_state, power_state on/off only
+// with the change in operation_state, ShowServerStatus with unHealth.
+func TestOfficialSDKThroughRegionEnv(t *testing.T) {
+	clock := newFakeClock()
+	srv := emulatortest.Start(t, emulator.Config{AccessKey: testAK, SecretKey: testSK, Servers: 3,
+		PowerDuration: time.Minute, Now: clock.Now})
+
+	regionID := "cn-east-3"
+	if n := sdkRegionRuns.Add(1); n > 1 {
+		regionID = fmt.Sprintf("emulator-run-%d", n)
+	}
+	// The user's line: export HUAWEICLOUD_SDK_REGION_CLOUDDC_CN_EAST_3=http://127.0.0.1:8787
+	t.Setenv("HUAWEICLOUD_SDK_REGION_CLOUDDC_"+strings.ToUpper(strings.ReplaceAll(regionID, "-", "_")), srv.URL)
+	reg, err := clouddcregion.SafeValueOf(regionID)
+	if err != nil {
+		t.Fatalf("region %s: %v", regionID, err)
+	}
+	if len(reg.Endpoints) != 1 || reg.Endpoints[0] != srv.URL {
+		t.Fatalf("region %s resolves to %v, want the emulator at %s", regionID, reg.Endpoints, srv.URL)
+	}
+	cred, err := basic.NewCredentialsBuilder().WithAk(testAK).WithSk(testSK).WithProjectId(srv.Config.ProjectID).SafeBuild()
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc, err := clouddc.CloudDCClientBuilder().WithRegion(reg).WithCredential(cred).
+		WithHttpConfig(config.DefaultHttpConfig().WithTimeout(10 * time.Second)).SafeBuild()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := clouddc.NewCloudDCClient(hc)
+
+	servers, err := c.ListServers(&model.ListServersRequest{ManageState: ptr(model.GetListServersRequestManageStateEnum().READY)})
+	if err != nil {
+		t.Fatalf("ListServers: %v", err)
+	}
+	if len(*servers.Servers) != 3 {
+		t.Fatalf("ListServers: %d ready servers, want 3", len(*servers.Servers))
+	}
+	a, b := (*servers.Servers)[0], (*servers.Servers)[1]
+	if a.FrozenState == nil || a.FrozenState.Value() != 0 || a.PowerState == nil || a.PowerState.Value() != "on" {
+		t.Fatalf("ListServers: server %v, want frozen_state 0 and power on", a)
+	}
+	if err := srv.Emulator.SetServerState(b.Id, emulator.ServerState{FrozenState: ptr(4), HealthState: ptr("Critical")}); err != nil {
+		t.Fatal(err)
+	}
+	shown, err := c.ShowServer(&model.ShowServerRequest{Id: b.Id})
+	if err != nil {
+		t.Fatalf("ShowServer: %v", err)
+	}
+	if shown.FrozenState.Value() != 4 || shown.HealthState.Value() != "Critical" || shown.ManageState.Value() != "ready" {
+		t.Fatalf("ShowServer of the frozen server: %v", shown)
+	}
+
+	power, err := c.ChangeServerPowerState(&model.ChangeServerPowerStateRequest{Body: &model.PowerAction{
+		Action: model.GetPowerActionActionEnum().POWER_OFF, ServerIdSet: &[]string{a.Id},
+	}})
+	if err != nil || power.HttpStatusCode != http.StatusOK {
+		t.Fatalf("ChangeServerPowerState: %v, %v", power, err)
+	}
+	ops := model.GetPhysicalServerOperationStatusEnum()
+	shown, err = c.ShowServer(&model.ShowServerRequest{Id: a.Id})
+	if err != nil || shown.PowerState.Value() != "on" || *shown.OperationState != ops.POWER_OFF_PROCESSING {
+		t.Fatalf("ShowServer during the power off: %v, %v; want on and power-off-processing", shown, err)
+	}
+	clock.Advance(time.Minute)
+	shown, err = c.ShowServer(&model.ShowServerRequest{Id: a.Id})
+	if err != nil || shown.PowerState.Value() != "off" || *shown.OperationState != ops.POWER_OFF_SUCCEED {
+		t.Fatalf("ShowServer after the power off: %v, %v; want off and power-off-succeed", shown, err)
+	}
+
+	_, err = c.ChangeServerPowerState(&model.ChangeServerPowerStateRequest{Body: &model.PowerAction{
+		Action: model.GetPowerActionActionEnum().POWER_ON, ServerIdSet: &[]string{b.Id},
+	}})
+	var sre *sdkerr.ServiceResponseError
+	if !errors.As(err, &sre) || sre.StatusCode != http.StatusBadRequest || sre.ErrorCode != "iMetal.0101" || !strings.Contains(sre.ErrorMessage, b.Id) {
+		t.Fatalf("power on a frozen server: %v, want 400 iMetal.0101 naming it", err)
+	}
+
+	st, err := c.ShowServerStatus(&model.ShowServerStatusRequest{})
+	if err != nil {
+		t.Fatalf("ShowServerStatus: %v", err)
+	}
+	ss := st.ServerStatus
+	if ss == nil || ss.Total.Count != 3 || ss.UnHealth == nil || ss.UnHealth.Count != 1 || ss.Critical.Count != 1 ||
+		ss.Health.Count != 2 || ss.Isolation.Count != 1 || ss.UnHealth.DcStats[*b.Location.Dc] != 1 {
+		t.Fatalf("ShowServerStatus server_status: %v", ss)
+	}
+	if p := st.ServerPowerStatus; p == nil || p.On != 2 || p.Off != 1 {
+		t.Fatalf("ShowServerStatus server_power_status: %v", p)
+	}
+	if st.ServerManageState == nil {
+		t.Fatal("ShowServerStatus: no server_manage_state")
 	}
 }

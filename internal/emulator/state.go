@@ -1,7 +1,9 @@
 package emulator
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -101,11 +103,20 @@ func (r instanceRecord) wire() Instance {
 	}
 }
 
-// powerTransition is a server power change in progress.
+// powerTransition is a server power change in progress: power_state and
+// operation_state become PowerState and OperationState at At. Via, when
+// set, is a step on the way (a reboot's off), due before At.
 type powerTransition struct {
-	At             time.Time `json:"at"`
-	PowerState     string    `json:"power_state"`
-	OperationState string    `json:"operation_state"`
+	At             time.Time  `json:"at"`
+	PowerState     string     `json:"power_state"`
+	OperationState string     `json:"operation_state"`
+	Via            *powerStep `json:"via,omitempty"`
+}
+
+// powerStep is an intermediate power_state of a change in progress.
+type powerStep struct {
+	At         time.Time `json:"at"`
+	PowerState string    `json:"power_state"`
 }
 
 // serverRecord is a physical server as stored.
@@ -117,6 +128,7 @@ type serverRecord struct {
 	Location       Location         `json:"location"`
 	Hardware       HardwareSummary  `json:"hardware"`
 	ManageState    string           `json:"manage_state"`
+	FrozenState    int              `json:"frozen_state,omitempty"`
 	PowerState     string           `json:"power_state"`
 	OperationState string           `json:"operation_state,omitempty"`
 	HealthState    string           `json:"health_state"`
@@ -129,6 +141,51 @@ func (s serverRecord) powerBusy(now time.Time) bool {
 	return s.Next != nil && now.Before(s.Next.At)
 }
 
+// placementProblem says why no instance can be placed on s at now, or ""
+// when one can: the server must be ready, not frozen, and not in the
+// middle of a power change.
+func (s serverRecord) placementProblem(now time.Time) string {
+	switch {
+	case s.ManageState != manageReady:
+		return "manage_state is " + s.ManageState
+	case s.FrozenState != 0:
+		return frozenReason(s.FrozenState)
+	case s.powerBusy(now):
+		return "a power change is in progress"
+	}
+	return ""
+}
+
+// operableProblem says why the customer may not change s (power,
+// reinstall, IP change), or "" when they may: it must not be frozen and
+// must be delivered and not under repair, that is ready or in-use. The
+// SDK describes onboard and os-ready as stages of delivery, maintain as
+// "faulty, under repair" and offboarding as being removed: none of them
+// is the customer's to change (see the package documentation).
+func (s serverRecord) operableProblem() string {
+	switch {
+	case s.FrozenState != 0:
+		return frozenReason(s.FrozenState)
+	case s.ManageState != manageReady && s.ManageState != manageInUse:
+		return "manage_state is " + s.ManageState
+	}
+	return ""
+}
+
+// frozenReason describes a frozen_state, e.g. "frozen_state is 5 (police, arrears)".
+func frozenReason(f int) string {
+	var why []string
+	for _, b := range []struct {
+		bit  int
+		name string
+	}{{frozenPolice, "police"}, {frozenViolation, "violation"}, {frozenArrears, "arrears"}} {
+		if f&b.bit != 0 {
+			why = append(why, b.name)
+		}
+	}
+	return fmt.Sprintf("frozen_state is %d (%s)", f, strings.Join(why, ", "))
+}
+
 func (s serverRecord) wire(projectID string) PhysicalServer {
 	return PhysicalServer{
 		ID:                 s.ID,
@@ -136,6 +193,7 @@ func (s serverRecord) wire(projectID string) PhysicalServer {
 		ProjectID:          projectID,
 		DomainID:           s.DomainID,
 		ManageState:        s.ManageState,
+		FrozenState:        s.FrozenState,
 		PowerState:         s.PowerState,
 		OperationState:     s.OperationState,
 		HealthState:        s.HealthState,
@@ -144,6 +202,20 @@ func (s serverRecord) wire(projectID string) PhysicalServer {
 		HardwareAttributes: s.Hardware,
 		Tags:               []Tag{},
 	}
+}
+
+// upgradeLegacyPower rewrites a record stored by an emulator that spoke the
+// model before SDK 0.1.190, where power_state itself showed a change in
+// progress: the server keeps the power_state it had before the change
+// (on while powering off or rebooting, off while powering on).
+func upgradeLegacyPower(s serverRecord) serverRecord {
+	switch s.PowerState {
+	case legacyPoweringOn:
+		s.PowerState = powerOff
+	case legacyPoweringOff, legacyRebooting:
+		s.PowerState = powerOn
+	}
+	return s
 }
 
 // state is the emulator's data: instances and servers, each with its IDs
@@ -180,16 +252,24 @@ func (s *state) server(id string, now time.Time) (serverRecord, bool) {
 	if !ok {
 		return serverRecord{}, false
 	}
-	if sr.Next != nil && !now.Before(sr.Next.At) {
-		sr.PowerState = sr.Next.PowerState
-		sr.OperationState = sr.Next.OperationState
-		sr.Next = nil
+	if n := sr.Next; n != nil {
+		switch {
+		case !now.Before(n.At):
+			sr.PowerState = n.PowerState
+			sr.OperationState = n.OperationState
+			sr.Next = nil
+		case n.Via != nil && !now.Before(n.Via.At):
+			sr.PowerState = n.Via.PowerState
+		}
 	}
 	if sr.InstanceID != "" {
 		inst, ok := s.instances[sr.InstanceID]
 		if !ok || inst.at(now).State == stateTerminated {
 			sr.InstanceID = ""
-			sr.ManageState = manageReady
+			// A server in maintenance or being offboarded stays so.
+			if sr.ManageState == manageInUse {
+				sr.ManageState = manageReady
+			}
 		}
 	}
 	return sr, true
@@ -225,7 +305,7 @@ func (s *state) putServer(r serverRecord) {
 func (s *state) readyServers(now time.Time) []string {
 	var ids []string
 	for _, id := range s.serverIDs {
-		if sr, _ := s.server(id, now); sr.ManageState == manageReady && !sr.powerBusy(now) {
+		if sr, _ := s.server(id, now); sr.placementProblem(now) == "" {
 			ids = append(ids, id)
 		}
 	}

@@ -28,27 +28,64 @@ const (
 	opUninstallFailed     = "uninstall-failed"
 )
 
-// Physical server states (CLOUDDC-API.md, "Physical servers").
+// Physical server states (CLOUDDC-API.md, "Physical servers"): the
+// model of SDK 0.1.190 and later.
 const (
-	manageReady = "ready"
-	manageInUse = "in-use"
+	manageOnboard     = "onboard"
+	manageOSReady     = "os-ready"
+	manageReady       = "ready"
+	manageInUse       = "in-use"
+	manageMaintain    = "maintain"
+	manageOffboarding = "offboarding"
+	// manageFrozen is the manage_state of a frozen server before SDK 0.1.190;
+	// the ListServers filter still accepts it and matches frozen_state != 0.
+	manageFrozen = "frozen"
 
-	powerOn          = "on"
-	powerOff         = "off"
-	powerPoweringOn  = "powering-on"
-	powerPoweringOff = "powering-off"
-	powerRebooting   = "rebooting"
+	powerOn  = "on"
+	powerOff = "off"
 
 	srvOpPowerOnProcessing  = "power-on-processing"
 	srvOpPowerOnSucceed     = "power-on-succeed"
+	srvOpPowerOnFailed      = "power-on-failed"
 	srvOpPowerOffProcessing = "power-off-processing"
 	srvOpPowerOffSucceed    = "power-off-succeed"
+	srvOpPowerOffFailed     = "power-off-failed"
 	srvOpRebootProcessing   = "reboot-processing"
 	srvOpRebootSucceed      = "reboot-succeed"
+	srvOpRebootFailed       = "reboot-failed"
 
 	actionPowerOn  = "power on"
 	actionPowerOff = "power off"
 	actionReboot   = "rebooting"
+
+	healthOK       = "OK"
+	healthWarning  = "Warning"
+	healthCritical = "Critical"
+	healthUnknown  = "Unknown"
+)
+
+// The power_state values of a change in progress before SDK 0.1.190. The
+// emulator never reports them; it reads them only in old state files.
+const (
+	legacyPoweringOn  = "powering-on"
+	legacyPoweringOff = "powering-off"
+	legacyRebooting   = "rebooting"
+)
+
+// manageStatesAll are the manage states of SDK 0.1.189 and later, in the
+// order of the SDK's enum.
+var manageStatesAll = []string{manageOnboard, manageOSReady, manageReady, manageInUse, manageMaintain, manageOffboarding}
+
+// healthStates are the values of health_state.
+var healthStates = []string{healthOK, healthWarning, healthCritical, healthUnknown}
+
+// frozen_state bits (SDK FrozenState): 0 is not frozen; the bits combine
+// up to maxFrozenState.
+const (
+	frozenPolice    = 1
+	frozenViolation = 2
+	frozenArrears   = 4
+	maxFrozenState  = frozenPolice | frozenViolation | frozenArrears
 )
 
 // errorTypeDeleteInstance is ErrorStatus.error_type of a failed deletion.
@@ -246,6 +283,7 @@ type PhysicalServer struct {
 	ProjectID          string          `json:"project_id"`
 	DomainID           string          `json:"domain_id"`
 	ManageState        string          `json:"manage_state"`
+	FrozenState        int             `json:"frozen_state"`
 	PowerState         string          `json:"power_state"`
 	OperationState     string          `json:"operation_state,omitempty"`
 	HealthState        string          `json:"health_state"`
@@ -285,4 +323,67 @@ type changeServerPowerStateRequest struct {
 // powerStateResponse is the ChangeServerPowerState answer.
 type powerStateResponse struct {
 	PhysicalServers []idItem `json:"physical_servers"`
+}
+
+// showServerStatusRequest is the ShowServerStatus request (it has no
+// parameters besides the project).
+type showServerStatusRequest struct{}
+
+// serverCount is one count of ShowServerStatus (SDK ServerState): the
+// number of servers and, per equipment room (location.dc), how many of
+// them are there.
+type serverCount struct {
+	Count   int            `json:"count"`
+	DCStats map[string]int `json:"dc_stats"`
+}
+
+// serverHealthStatus is the server_status block of ShowServerStatus (SDK
+// ServerStatus). unHealth is spelt as SDK 0.1.192 spells it.
+type serverHealthStatus struct {
+	Total     serverCount `json:"total"`
+	OK        serverCount `json:"ok"`
+	Warning   serverCount `json:"warning"`
+	Unknown   serverCount `json:"unknown"`
+	Critical  serverCount `json:"critical"`
+	Health    serverCount `json:"health"`
+	UnHealth  serverCount `json:"unHealth"`
+	Isolation serverCount `json:"isolation"`
+}
+
+// serverPowerStatus is the server_power_status block of ShowServerStatus.
+type serverPowerStatus struct {
+	On      int `json:"on"`
+	Off     int `json:"off"`
+	Unknown int `json:"unknown"`
+}
+
+// serverStatusResponse is the ShowServerStatus answer.
+type serverStatusResponse struct {
+	ServerStatus      serverHealthStatus `json:"server_status"`
+	ServerPowerStatus serverPowerStatus  `json:"server_power_status"`
+	// ServerManageState counts servers per manage_state, every state of
+	// the SDK's enum present.
+	ServerManageState map[string]int `json:"server_manage_state"`
+}
+
+// ServerState is what the admin endpoint PUT /_emulator/servers/{id} (and
+// Emulator.SetServerState) sets on a server; nil fields are left as they
+// are.
+type ServerState struct {
+	// ManageState is one of onboard, os-ready, ready, in-use, maintain,
+	// offboarding. in-use needs a server that hosts an instance, ready one
+	// that does not.
+	ManageState *string `json:"manage_state,omitempty"`
+	// FrozenState is the frozen_state bit mask: 0 not frozen, 1 police,
+	// 2 violation, 4 arrears (up to 7).
+	FrozenState *int `json:"frozen_state,omitempty"`
+	// HealthState is one of OK, Warning, Critical, Unknown.
+	HealthState *string `json:"health_state,omitempty"`
+}
+
+// setServerStateRequest is the admin endpoint's path and body.
+type setServerStateRequest struct {
+	// ID is the server ID of the path.
+	ID string `json:"-"`
+	ServerState
 }
