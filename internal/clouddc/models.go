@@ -1,5 +1,7 @@
 package clouddc
 
+import "encoding/json"
+
 // This file holds the wire models of the CloudDC v1 API. JSON names follow the
 // official Huawei Cloud SDK (huaweicloud-sdk-go-v3, services/clouddc/v1/model)
 // exactly; CLOUDDC-API.md at the repository root gives the source of every field.
@@ -44,22 +46,57 @@ const (
 	ErrorTypeDeleteServer   = "delete_server_error"
 )
 
-// Physical server manage states.
+// Physical server manage states (SDK 0.1.189 and later): onboard and
+// os-ready while the server is being delivered, ready once delivered,
+// in-use while an instance is on it, maintain while it is faulty and under
+// repair, offboarding while it is being removed. Before SDK 0.1.190 a
+// frozen server had manage state frozen; since then it keeps its manage
+// state and says so in FrozenState. Clients accept both.
 const (
 	ManageStateOnboard     = "onboard"
+	ManageStateOSReady     = "os-ready"
 	ManageStateReady       = "ready"
 	ManageStateInUse       = "in-use"
-	ManageStateFrozen      = "frozen"
+	ManageStateMaintain    = "maintain"
 	ManageStateOffboarding = "offboarding"
+	// ManageStateFrozen is the manage state of a frozen server before SDK 0.1.190.
+	ManageStateFrozen = "frozen"
 )
 
-// Physical server power states.
+// FrozenState bits (PhysicalServer.FrozenState, SDK 0.1.190 and later): 0
+// is not frozen; the bits combine.
 const (
-	PowerStateOn          = "on"
+	FrozenByPolice    = 1
+	FrozenByViolation = 2
+	FrozenForArrears  = 4
+)
+
+// Physical server power states. Since SDK 0.1.190 power_state is only on or
+// off and a change in progress shows in OperationState; older deployments
+// report powering-on, powering-off and rebooting while a change is in
+// progress. Clients accept both.
+const (
+	PowerStateOn  = "on"
+	PowerStateOff = "off"
+	// PowerStatePoweringOn, PowerStatePoweringOff and PowerStateRebooting
+	// are the power states of a change in progress before SDK 0.1.190.
 	PowerStatePoweringOn  = "powering-on"
-	PowerStateOff         = "off"
-	PowerStateRebooting   = "rebooting"
 	PowerStatePoweringOff = "powering-off"
+	PowerStateRebooting   = "rebooting"
+)
+
+// Physical server operation states (PhysicalServer.OperationState): how the
+// last power change is doing or how it ended.
+const (
+	ServerOpPowerOnProcessing  = "power-on-processing"
+	ServerOpPowerOnSucceed     = "power-on-succeed"
+	ServerOpPowerOnFailed      = "power-on-failed"
+	ServerOpPowerOffProcessing = "power-off-processing"
+	ServerOpPowerOffSucceed    = "power-off-succeed"
+	ServerOpPowerOffFailed     = "power-off-failed"
+	ServerOpRebootProcessing   = "reboot-processing"
+	ServerOpRebootSucceed      = "reboot-succeed"
+	ServerOpRebootFailed       = "reboot-failed"
 )
 
 // Power actions accepted by ChangeServerPowerState.
@@ -259,11 +296,13 @@ type HardwareSummary struct {
 
 // PhysicalServer is a customer-owned bare-metal server ("iMetal").
 type PhysicalServer struct {
-	ID                 string           `json:"id"`
-	Name               string           `json:"name"`
-	ProjectID          string           `json:"project_id"`
-	DomainID           string           `json:"domain_id"`
-	ManageState        string           `json:"manage_state"`
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	ProjectID   string `json:"project_id"`
+	DomainID    string `json:"domain_id"`
+	ManageState string `json:"manage_state"`
+	// FrozenState is a bit mask (FrozenByPolice, ...), nil when the API
+	// does not report it (before SDK 0.1.190).
 	FrozenState        *int             `json:"frozen_state,omitempty"`
 	PowerState         string           `json:"power_state,omitempty"`
 	OperationState     string           `json:"operation_state,omitempty"`
@@ -273,6 +312,12 @@ type PhysicalServer struct {
 	HardwareAttributes *HardwareSummary `json:"hardware_attributes"`
 	Tags               []Tag            `json:"tags,omitempty"`
 	Error              *ErrorStatus     `json:"error,omitempty"`
+}
+
+// Frozen reports whether the server is frozen, in either model: a non-zero
+// FrozenState, or manage state frozen from an older deployment.
+func (s *PhysicalServer) Frozen() bool {
+	return (s.FrozenState != nil && *s.FrozenState != 0) || s.ManageState == ManageStateFrozen
 }
 
 // ListServersRequest holds the ListServers query.
@@ -298,4 +343,60 @@ type ChangeServerPowerStateRequest struct {
 // ChangeServerPowerStateResponse is the answer of ChangeServerPowerState.
 type ChangeServerPowerStateResponse struct {
 	PhysicalServers []InstanceID `json:"physical_servers"`
+}
+
+// ServerCount is one count of ShowServerStatus: how many servers, and how
+// many of them per equipment room (location.dc).
+type ServerCount struct {
+	Count   int            `json:"count"`
+	DCStats map[string]int `json:"dc_stats,omitempty"`
+}
+
+// ServerHealthStatus is the server_status block of ShowServerStatus: the
+// servers counted by health. A count the answer does not carry is nil.
+type ServerHealthStatus struct {
+	Total     *ServerCount `json:"total,omitempty"`
+	OK        *ServerCount `json:"ok,omitempty"`
+	Warning   *ServerCount `json:"warning,omitempty"`
+	Unknown   *ServerCount `json:"unknown,omitempty"`
+	Critical  *ServerCount `json:"critical,omitempty"`
+	Health    *ServerCount `json:"health,omitempty"`
+	UnHealth  *ServerCount `json:"unHealth,omitempty"`
+	Isolation *ServerCount `json:"isolation,omitempty"`
+}
+
+// UnmarshalJSON reads server_status with the unhealthy count under either
+// name: unHealth (SDK 0.1.192 and later) or unhealth (before). When an
+// answer carries both, unHealth wins.
+func (s *ServerHealthStatus) UnmarshalJSON(b []byte) error {
+	type plain ServerHealthStatus
+	var v struct {
+		plain
+		Unhealth *ServerCount `json:"unhealth"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*s = ServerHealthStatus(v.plain)
+	if s.UnHealth == nil {
+		s.UnHealth = v.Unhealth
+	}
+	return nil
+}
+
+// ServerPowerStatus is the server_power_status block of ShowServerStatus.
+type ServerPowerStatus struct {
+	On      int  `json:"on"`
+	Off     int  `json:"off"`
+	Unknown *int `json:"unknown,omitempty"`
+}
+
+// ServerStatusResponse is the answer of ShowServerStatus
+// (GET /v1/{project_id}/physicalservers/status). Blocks the answer does not
+// carry are nil (server_manage_state exists since SDK 0.1.190).
+type ServerStatusResponse struct {
+	ServerStatus      *ServerHealthStatus `json:"server_status,omitempty"`
+	ServerPowerStatus *ServerPowerStatus  `json:"server_power_status,omitempty"`
+	// ServerManageState counts servers per manage state.
+	ServerManageState map[string]int `json:"server_manage_state,omitempty"`
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -35,11 +36,14 @@ type PowerWaitOptions struct {
 
 // PowerProgress is a snapshot of a power-state wait.
 type PowerProgress struct {
-	Target  string         // the power_state waited for
-	Total   int            // servers waited for
-	Done    int            // servers in the target state
-	Failed  int            // servers whose power operation failed
-	Counts  map[string]int // servers per last seen power_state
+	Target string // the power_state waited for
+	Total  int    // servers waited for
+	Done   int    // servers in the target state
+	Failed int    // servers whose power operation failed
+	// Counts has the servers per last seen state: the operation_state
+	// while a change is processing (power-off-processing, ...), else the
+	// power_state (on, off, or an older deployment's powering-off, ...).
+	Counts  map[string]int
 	Elapsed time.Duration
 }
 
@@ -98,7 +102,8 @@ func (e *PowerError) RemainingIDs() []string {
 
 // TargetPowerState returns the power_state a server settles in after the
 // ChangeServerPowerState action: "on" after "power on" and "rebooting" (a
-// reboot passes through power_state "rebooting"), "off" after "power off".
+// reboot goes on → off → on, or through power_state "rebooting" on older
+// deployments), "off" after "power off".
 func TargetPowerState(action string) (string, error) {
 	switch action {
 	case PowerActionOn, PowerActionReboot:
@@ -113,19 +118,31 @@ func TargetPowerState(action string) (string, error) {
 func failedOperationState(action string) string {
 	switch action {
 	case PowerActionOn:
-		return "power-on-failed"
+		return ServerOpPowerOnFailed
 	case PowerActionOff:
-		return "power-off-failed"
+		return ServerOpPowerOffFailed
 	default:
-		return "reboot-failed"
+		return ServerOpRebootFailed
 	}
 }
 
+// serverOpStates are the operation_state values of SDK 0.1.190 and later.
+var serverOpStates = []string{
+	ServerOpPowerOnProcessing, ServerOpPowerOnSucceed, ServerOpPowerOnFailed,
+	ServerOpPowerOffProcessing, ServerOpPowerOffSucceed, ServerOpPowerOffFailed,
+	ServerOpRebootProcessing, ServerOpRebootSucceed, ServerOpRebootFailed,
+}
+
 // WaitForPowerState polls ShowServer until every server in ids has settled in
-// the power state that action leads to. A server is settled when its
-// power_state is the target and no power operation is still processing; it
-// has failed when its operation_state reports the action failed or it no
-// longer exists. It returns nil when all settled, else *PowerError naming
+// the power state that action leads to. It reads both server models: since
+// SDK 0.1.190 power_state stays on or off and operation_state shows the
+// change (power-off-processing, then power-off-succeed); older deployments
+// show it in power_state (powering-off, then off). A server is settled when
+// its power_state is the target and no power operation is still processing,
+// and after a reboot, when it reports an operation_state of the new model,
+// once that is reboot-succeed (a reboot ends on, where it started). It has
+// failed when its operation_state reports the action failed or it no longer
+// exists. It returns nil when all settled, else *PowerError naming
 // each server that did not (with Cause set when ctx ended the wait or an API
 // call failed).
 func WaitForPowerState(ctx context.Context, api ServerAPI, ids []string, action string, opts PowerWaitOptions) error {
@@ -161,7 +178,7 @@ func WaitForPowerState(ctx context.Context, api ServerAPI, ids []string, action 
 	unfinished := func() []ServerResult {
 		var out []ServerResult
 		for _, id := range order {
-			if r := last[id]; failed[id] || !settled(r, target) {
+			if r := last[id]; failed[id] || !settled(r, action, target) {
 				out = append(out, r)
 			}
 		}
@@ -195,7 +212,7 @@ func WaitForPowerState(ctx context.Context, api ServerAPI, ids []string, action 
 			case srv.OperationState == failedState:
 				r.Reason = describeServer(r, "the power operation failed")
 				failed[id] = true
-			case settled(r, target):
+			case settled(r, action, target):
 			default:
 				r.Reason = describeServer(r, "still changing")
 				next = append(next, id)
@@ -205,7 +222,7 @@ func WaitForPowerState(ctx context.Context, api ServerAPI, ids []string, action 
 		pending = next
 
 		if opts.OnProgress != nil {
-			opts.OnProgress(powerProgress(target, last, failed, time.Since(start)))
+			opts.OnProgress(powerProgress(action, target, last, failed, time.Since(start)))
 		}
 		if len(pending) == 0 {
 			if len(failed) == 0 {
@@ -219,9 +236,32 @@ func WaitForPowerState(ctx context.Context, api ServerAPI, ids []string, action 
 	}
 }
 
-// settled reports whether r is in target with no operation still processing.
-func settled(r ServerResult, target string) bool {
-	return r.PowerState == target && !strings.HasSuffix(r.OperationState, "-processing")
+// settled reports whether r has finished action: it is in target with no
+// operation still processing, and after a reboot a server that reports the
+// new model's operation_state says reboot-succeed (another value there is
+// what it said before the reboot began). Power on and off need no such
+// check: asking for the state a server is already in changes nothing, so
+// its operation_state may rightly still tell of an earlier change.
+func settled(r ServerResult, action, target string) bool {
+	if r.PowerState != target || strings.HasSuffix(r.OperationState, "-processing") {
+		return false
+	}
+	if action == PowerActionReboot && slices.Contains(serverOpStates, r.OperationState) {
+		return r.OperationState == ServerOpRebootSucceed
+	}
+	return true
+}
+
+// progressState is what a progress snapshot counts r under: the
+// operation_state while a change is processing, else the power_state.
+func progressState(r ServerResult) string {
+	switch {
+	case strings.HasSuffix(r.OperationState, "-processing"):
+		return r.OperationState
+	case r.PowerState == "":
+		return "unknown"
+	}
+	return r.PowerState
 }
 
 func describeServer(r ServerResult, what string) string {
@@ -235,16 +275,12 @@ func describeServer(r ServerResult, what string) string {
 	return s + ")"
 }
 
-func powerProgress(target string, last map[string]ServerResult, failed map[string]bool, elapsed time.Duration) PowerProgress {
+func powerProgress(action, target string, last map[string]ServerResult, failed map[string]bool, elapsed time.Duration) PowerProgress {
 	p := PowerProgress{Target: target, Counts: map[string]int{}, Elapsed: elapsed, Failed: len(failed)}
 	for id, r := range last {
 		p.Total++
-		state := r.PowerState
-		if state == "" {
-			state = "unknown"
-		}
-		p.Counts[state]++
-		if !failed[id] && settled(r, target) {
+		p.Counts[progressState(r)]++
+		if !failed[id] && settled(r, action, target) {
 			p.Done++
 		}
 	}

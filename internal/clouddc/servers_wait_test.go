@@ -6,6 +6,9 @@ package clouddc
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
+	"path"
 	"strings"
 	"sync"
 	"testing"
@@ -84,7 +87,8 @@ func TestWaitForPowerStateReachesTarget(t *testing.T) {
 		t.Fatalf("got %d progress snapshots, want one per round (3): %+v", len(snaps), snaps)
 	}
 	first, final := snaps[0], snaps[len(snaps)-1]
-	if first.Total != 2 || first.Done != 1 || first.Counts["powering-off"] != 1 || first.Counts["off"] != 1 {
+	// A server whose change is processing counts under its operation_state.
+	if first.Total != 2 || first.Done != 1 || first.Counts["power-off-processing"] != 1 || first.Counts["off"] != 1 {
 		t.Errorf("first snapshot = %+v", first)
 	}
 	if final.Done != 2 || final.Counts["off"] != 2 || final.Target != "off" {
@@ -160,5 +164,121 @@ func TestWaitForPowerStateStopsOnAPIError(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "iMetal.0099") {
 		t.Errorf("error hides the API error: %q", err)
+	}
+}
+
+// TestWaitForPowerStateOperationState covers the model of SDK 0.1.190 and
+// later, where power_state stays on or off and operation_state shows the
+// change: each script is what ShowServer answers poll after poll, and the
+// wait must end at the poll given, settled or failed.
+func TestWaitForPowerStateOperationState(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		action string
+		steps  []fakeStep
+		polls  int
+		failed string // part of the error; empty: settled
+	}{
+		{"power off", PowerActionOff, []fakeStep{{power: "on", op: "power-off-processing"}, {power: "on", op: "power-off-processing"}, {power: "off", op: "power-off-succeed"}}, 3, ""},
+		{"power on", PowerActionOn, []fakeStep{{power: "off", op: "power-on-processing"}, {power: "on", op: "power-on-succeed"}}, 2, ""},
+		{"reboot on, off, on", PowerActionReboot, []fakeStep{{power: "on", op: "reboot-processing"}, {power: "off", op: "reboot-processing"}, {power: "on", op: "reboot-succeed"}}, 3, ""},
+		{"reboot not begun yet", PowerActionReboot, []fakeStep{{power: "on", op: "power-on-succeed"}, {power: "off", op: "reboot-processing"}, {power: "on", op: "reboot-succeed"}}, 3, ""},
+		{"power on a server that is on", PowerActionOn, []fakeStep{{power: "on", op: "power-off-failed"}}, 1, ""},
+		{"power off a server that is off", PowerActionOff, []fakeStep{{power: "off", op: "power-off-succeed"}}, 1, ""},
+		{"power off fails", PowerActionOff, []fakeStep{{power: "on", op: "power-off-processing"}, {power: "on", op: "power-off-failed"}}, 2, "power-off-failed"},
+		{"reboot fails", PowerActionReboot, []fakeStep{{power: "on", op: "reboot-processing"}, {power: "off", op: "reboot-failed"}}, 2, "reboot-failed"},
+		{"power on fails", PowerActionOn, []fakeStep{{power: "off", op: "power-on-failed"}}, 1, "power-on-failed"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			api := newFakeServers(map[string][]fakeStep{"s": tt.steps})
+			err := WaitForPowerState(t.Context(), api, []string{"s"}, tt.action, fastPoll)
+			if api.calls["s"] != tt.polls {
+				t.Errorf("polled %d times, want %d", api.calls["s"], tt.polls)
+			}
+			switch {
+			case tt.failed == "" && err != nil:
+				t.Fatalf("want settled, got %v", err)
+			case tt.failed != "" && (err == nil || !strings.Contains(err.Error(), tt.failed)):
+				t.Fatalf("want an error naming %s, got %v", tt.failed, err)
+			}
+		})
+	}
+}
+
+// oldDeployment is an httptest CloudDC that answers ShowServer in the model
+// before SDK 0.1.190: power_state shows a change in progress (powering-on,
+// powering-off, rebooting), there is no frozen_state and a frozen server
+// has manage_state frozen. Each server answers its script poll after poll.
+type oldDeployment struct {
+	mu     sync.Mutex
+	script map[string][]string // server ID -> power_state per poll
+	polls  map[string]int
+}
+
+func (o *oldDeployment) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	id := path.Base(r.URL.Path)
+	o.mu.Lock()
+	steps, ok := o.script[id]
+	n := o.polls[id]
+	o.polls[id] = n + 1
+	o.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	if !ok || r.Method != http.MethodGet || !strings.HasPrefix(r.URL.Path, "/v1/"+testProject+"/physicalservers/") {
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprintf(w, `{"error_code":"iMetal.0100","error_msg":"Physical servers ID not found: [%s]"}`, id)
+		return
+	}
+	fmt.Fprintf(w, `{"id":%q,"name":"old-1","project_id":%q,"domain_id":"d","manage_state":"frozen","power_state":%q,`+
+		`"health_state":"OK","onboard_time":"2025-03-20T02:48:06+00:00","location":{"dc":"GY-DC1","rack":"R01","unit":"U01"},`+
+		`"hardware_attributes":{"sn":"2102","manufacturer":"Huawei","model":"TaiShan"}}`, id, testProject, steps[min(n, len(steps)-1)])
+}
+
+func (o *oldDeployment) pollsOf(id string) int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.polls[id]
+}
+
+// TestWaitForPowerStateOlderDeployments waits through real HTTP answers of
+// the older model, which has no operation_state at all: the wait follows
+// power_state through powering-on, powering-off and rebooting.
+func TestWaitForPowerStateOlderDeployments(t *testing.T) {
+	for _, tt := range []struct {
+		action string
+		steps  []string
+	}{
+		{PowerActionOff, []string{"powering-off", "powering-off", "off"}},
+		{PowerActionOn, []string{"powering-on", "on"}},
+		{PowerActionReboot, []string{"rebooting", "rebooting", "on"}},
+	} {
+		t.Run(tt.action, func(t *testing.T) {
+			dep := &oldDeployment{script: map[string][]string{"s1": tt.steps, "s2": tt.steps}, polls: map[string]int{}}
+			c, _ := newTestClient(t, dep)
+			var snaps []PowerProgress
+			opts := fastPoll
+			opts.OnProgress = func(p PowerProgress) { snaps = append(snaps, p) }
+			if err := WaitForPowerState(t.Context(), c, []string{"s1", "s2"}, tt.action, opts); err != nil {
+				t.Fatalf("WaitForPowerState: %v", err)
+			}
+			if n := dep.pollsOf("s1"); n != len(tt.steps) {
+				t.Errorf("polled %d times, want %d (until power_state settles)", n, len(tt.steps))
+			}
+			if first := snaps[0]; first.Done != 0 || first.Counts[tt.steps[0]] != 2 {
+				t.Errorf("first snapshot %+v: want both servers counted as %s", first, tt.steps[0])
+			}
+			srv, err := c.ShowServer(t.Context(), "s1")
+			if err != nil || !srv.Frozen() || srv.FrozenState != nil {
+				t.Errorf("old frozen server %+v (%v): want Frozen() from manage_state frozen, no frozen_state", srv, err)
+			}
+		})
+	}
+	// A server that never settles is named when the deadline ends the wait.
+	dep := &oldDeployment{script: map[string][]string{"stuck": {"powering-off"}}, polls: map[string]int{}}
+	c, _ := newTestClient(t, dep)
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	err := WaitForPowerState(ctx, c, []string{"stuck"}, PowerActionOff, fastPoll)
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), `stuck: still changing (power_state "powering-off")`) {
+		t.Fatalf("want a timeout naming the stuck server, got %v", err)
 	}
 }
