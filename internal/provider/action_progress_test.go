@@ -154,6 +154,9 @@ func TestFormatPowerProgress(t *testing.T) {
 		p    clouddc.PowerProgress
 		want string
 	}{
+		{clouddc.PowerProgress{Target: "off", Total: 50, Done: 3, Counts: map[string]int{"off": 3, "power-off-processing": 47}}, "3/50 off; power-off-processing: 47"},
+		{clouddc.PowerProgress{Target: "on", Total: 4, Done: 1, Counts: map[string]int{"on": 1, "reboot-processing": 3}}, "1/4 on; reboot-processing: 3"},
+		// An older deployment shows the change in power_state.
 		{clouddc.PowerProgress{Target: "off", Total: 50, Done: 3, Counts: map[string]int{"off": 3, "powering-off": 47}}, "3/50 off; powering-off: 47"},
 		// Two are "on" but still processing a reboot: not done, so shown.
 		{clouddc.PowerProgress{Target: "on", Total: 4, Done: 1, Counts: map[string]int{"on": 3, "rebooting": 1}}, "1/4 on; on: 3, rebooting: 1"},

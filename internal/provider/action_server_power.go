@@ -78,7 +78,8 @@ func (a *serverPowerAction) Schema(_ context.Context, _ action.SchemaRequest, re
 			"Requires Terraform 1.14 or later.",
 		MarkdownDescription: "Powers up to 50 CloudDC physical servers on or off, or reboots them, with one `ChangeServerPowerState` call, " +
 			"then waits until every server has reached the resulting `power_state` (`on` after power on and reboot — a reboot " +
-			"passes through `rebooting` —, `off` after power off). Requires Terraform 1.14 or later.",
+			"goes `on` → `off` → `on` —, `off` after power off) with its `operation_state` no longer `…-processing`. " +
+			"Requires Terraform 1.14 or later.",
 		Attributes: map[string]schema.Attribute{
 			"server_ids": schema.SetAttribute{
 				ElementType:         types.StringType,
@@ -185,7 +186,8 @@ func (a *serverPowerAction) Invoke(ctx context.Context, req action.InvokeRequest
 	progress.Final(fmt.Sprintf("%d/%d %s; done", len(ids), len(ids), target))
 }
 
-// formatPowerProgress renders a wait snapshot as "3/50 off; powering-off: 47".
+// formatPowerProgress renders a wait snapshot as "3/50 off; power-off-processing: 47"
+// (an older deployment's "3/50 off; powering-off: 47").
 func formatPowerProgress(p clouddc.PowerProgress) string {
 	counts := p.Counts
 	msg := fmt.Sprintf("%d/%d %s", p.Done, p.Total, p.Target)

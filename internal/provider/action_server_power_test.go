@@ -94,6 +94,30 @@ func powerStates(t *testing.T, srv *emulatortest.Server, ids []string) map[strin
 func TestServerPowerActionInvoke(t *testing.T) {
 	t.Parallel()
 	srv := newAccEmulator(t, emulator.Config{PowerDuration: 100 * time.Millisecond})
+	// Since SDK 0.1.190 power_state stays on or off: the change in progress
+	// shows in operation_state.
+	testPowerActionSteps(t, srv, `(power-on|power-off|reboot)-processing`)
+}
+
+// TestServerPowerActionInvokeOlderDeployment runs the same steps against a
+// deployment of the model before SDK 0.1.190, whose power_state shows the
+// change (powering-on, powering-off, rebooting) and which has no
+// operation_state.
+func TestServerPowerActionInvokeOlderDeployment(t *testing.T) {
+	t.Parallel()
+	srv := olderDeployment(t, newAccEmulator(t, emulator.Config{PowerDuration: 100 * time.Millisecond}))
+	if s, err := testAccClient(t, srv).ShowServer(t.Context(), testServerIDs(t, srv, 1)[0]); err != nil || s.OperationState != "" || s.FrozenState != nil {
+		t.Fatalf("the older deployment answers %+v, %v: want no operation_state and no frozen_state", s, err)
+	}
+	testPowerActionSteps(t, srv, `(powering-on|powering-off|rebooting)`)
+}
+
+// testPowerActionSteps powers four servers of srv off, on, reboots them and
+// powers them off again through the action, checking after each step the
+// servers' power_state, the API calls made and the progress events, one of
+// which must have shown the servers changing (matching inFlight).
+func testPowerActionSteps(t *testing.T, srv *emulatortest.Server, inFlight string) {
+	t.Helper()
 	ids := testServerIDs(t, srv, 4)
 	s := newActionServer(t, srv, time.Nanosecond)
 
@@ -127,13 +151,48 @@ func TestServerPowerActionInvoke(t *testing.T) {
 			t.Errorf("%q: final progress event = %q, want %q", step.action, res.progress[len(res.progress)-1], want)
 		}
 		// The power change takes 100ms, so some snapshot saw it in flight.
-		inFlight := regexp.MustCompile(`^[0-3]/4 ` + step.want + `; .*(powering-on|powering-off|rebooting)`)
+		changing := regexp.MustCompile(`^[0-3]/4 ` + step.want + `; .*` + inFlight)
 		seen := false
 		for _, msg := range res.progress {
-			seen = seen || inFlight.MatchString(msg)
+			seen = seen || changing.MatchString(msg)
 		}
 		if !seen {
 			t.Errorf("%q: no progress event showed the servers changing: %q", step.action, res.progress)
+		}
+	}
+}
+
+// TestServerPowerActionFailures checks what the action reports when the
+// API refuses the change (a frozen server: 400 iMetal.0101, nothing waited
+// for) and when the change itself fails (operation_state *-failed).
+func TestServerPowerActionFailures(t *testing.T) {
+	t.Parallel()
+	srv := newAccEmulator(t, emulator.Config{PowerDuration: 20 * time.Millisecond})
+	ids := testServerIDs(t, srv, 3)
+	s := newActionServer(t, srv, time.Hour)
+	if err := srv.Emulator.SetServerState(ids[0], emulator.ServerState{FrozenState: ptrTo(4)}); err != nil {
+		t.Fatal(err)
+	}
+	got := errorText(s.invoke(t.Context(), serverPowerActionType, map[string]tftypes.Value{
+		"server_ids": stringSet(ids...), "action": tfString("off"),
+	}).diagnostics)
+	for _, want := range []string{"Changing the power state failed", "iMetal.0101", ids[0], "frozen_state is 4 (arrears)", "nothing was waited for"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("frozen server: error does not contain %q: %s", want, got)
+		}
+	}
+	if n := srv.Emulator.Stats().Requests["ShowServer"]; n != 0 {
+		t.Errorf("a refused change was waited for: %d ShowServer calls", n)
+	}
+
+	srv.Emulator.SetFaults(emulator.Faults{PowerFailureRate: ptrTo(1.0)})
+	got = errorText(s.invoke(t.Context(), serverPowerActionType, map[string]tftypes.Value{
+		"server_ids": stringSet(ids[1:]...), "action": tfString("reboot"), "timeout": tfString("1m"),
+	}).diagnostics)
+	for _, want := range []string{"Servers did not reach the power state", `2 server(s) did not reach power state "on"`,
+		ids[1], ids[2], `operation_state "reboot-failed"`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("failed reboot: error does not contain %q: %s", want, got)
 		}
 	}
 }
@@ -176,6 +235,8 @@ func TestServerPowerActionUnknownServer(t *testing.T) {
 		t.Errorf("error does not name the unknown server %s: %q", missing, got)
 	}
 }
+
+func ptrTo[T any](v T) *T { return &v }
 
 // TestAccServerPowerAction_trigger powers servers off from an action_trigger,
 // as users do. Actions need Terraform 1.14 (OpenTofu has none); without them

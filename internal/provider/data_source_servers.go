@@ -40,6 +40,8 @@ type serverData struct {
 	ID             string        `tfsdk:"id"`
 	Name           string        `tfsdk:"name"`
 	ManageState    string        `tfsdk:"manage_state"`
+	FrozenState    types.Int64   `tfsdk:"frozen_state"`
+	Frozen         bool          `tfsdk:"frozen"`
 	PowerState     string        `tfsdk:"power_state"`
 	OperationState string        `tfsdk:"operation_state"`
 	HealthState    string        `tfsdk:"health_state"`
@@ -52,9 +54,13 @@ type locationData struct {
 	Unit string `tfsdk:"unit"`
 }
 
+// manageStates are the values of the manage_state filter: the API's six
+// and frozen, the manage state of a frozen server before SDK 0.1.190. The
+// frozen filter is applied here, on every server listed, so that it finds
+// frozen servers of both models.
 var manageStates = []string{
-	clouddc.ManageStateOnboard, clouddc.ManageStateReady, clouddc.ManageStateInUse,
-	clouddc.ManageStateFrozen, clouddc.ManageStateOffboarding,
+	clouddc.ManageStateOnboard, clouddc.ManageStateOSReady, clouddc.ManageStateReady, clouddc.ManageStateInUse,
+	clouddc.ManageStateMaintain, clouddc.ManageStateOffboarding, clouddc.ManageStateFrozen,
 }
 
 func (d *serversDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -63,16 +69,19 @@ func (d *serversDataSource) Metadata(_ context.Context, req datasource.MetadataR
 
 func (d *serversDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	const desc = "Lists the project's physical (iMetal) servers, every page of ListServers, optionally only " +
-		"those in one management state (e.g. `ready` servers, which can take a new instance)."
+		"those in one management state (e.g. `ready` servers, which can take a new instance unless they are frozen)."
 	resp.Schema = schema.Schema{
 		Description:         desc,
 		MarkdownDescription: desc,
 		Attributes: map[string]schema.Attribute{
 			"manage_state": schema.StringAttribute{
-				Description:         "Only servers in this management state.",
-				MarkdownDescription: "Only servers in this management state: one of `" + joinBackticks(manageStates) + "`.",
-				Optional:            true,
-				Validators:          []validator.String{stringvalidator.OneOf(manageStates...)},
+				Description: "Only servers in this management state. \"frozen\" lists the frozen servers, whatever their " +
+					"management state (a non-zero frozen_state, or manage_state frozen on deployments older than SDK 0.1.190, 2026-03).",
+				MarkdownDescription: "Only servers in this management state: one of `" + joinBackticks(manageStates) + "`. " +
+					"`frozen` lists the frozen servers, whatever their management state (a non-zero `frozen_state`, or " +
+					"`manage_state` `frozen` on deployments older than SDK 0.1.190, 2026-03).",
+				Optional:   true,
+				Validators: []validator.String{stringvalidator.OneOf(manageStates...)},
 			},
 			"ids": schema.ListAttribute{
 				Description:         "IDs of the servers found, in the order the API lists them.",
@@ -86,12 +95,27 @@ func (d *serversDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 				Computed:            true,
 				NestedObject: schema.NestedAttributeObject{
 					Attributes: map[string]schema.Attribute{
-						"id":              dsAttr("Server ID."),
-						"name":            dsAttr("Server name (used as the host name of an instance created on it)."),
-						"manage_state":    dsAttr("Management state: `onboard`, `ready`, `in-use`, `frozen` or `offboarding`."),
-						"power_state":     dsAttr("Power state: `on`, `off`, `powering-on`, `powering-off` or `rebooting`."),
-						"operation_state": dsAttr("State of the last power operation, e.g. `power-on-succeed`."),
-						"health_state":    dsAttr("Health: `OK`, `Warning`, `Critical` or `Unknown`."),
+						"id":   dsAttr("Server ID."),
+						"name": dsAttr("Server name (used as the host name of an instance created on it)."),
+						"manage_state": dsAttr("Management state: `onboard` or `os-ready` (being delivered), `ready` (can take an instance), " +
+							"`in-use` (hosts one), `maintain` (faulty, under repair) or `offboarding`; `frozen` on older deployments."),
+						"frozen_state": schema.Int64Attribute{
+							Computed: true,
+							Description: "Why the server is frozen, a bit mask: 0 not frozen, 1 by the police, 2 for a violation, " +
+								"4 for arrears (they combine, up to 7). Null on deployments that do not report it.",
+							MarkdownDescription: "Why the server is frozen, a bit mask: `0` not frozen, `1` by the police, `2` for a violation, " +
+								"`4` for arrears (they combine, up to `7`). Null on deployments that do not report it.",
+						},
+						"frozen": schema.BoolAttribute{
+							Computed:            true,
+							Description:         "Whether the server is frozen: a non-zero frozen_state, or manage_state frozen on older deployments.",
+							MarkdownDescription: "Whether the server is frozen: a non-zero `frozen_state`, or `manage_state` `frozen` on older deployments.",
+						},
+						"power_state": dsAttr("Power state: `on` or `off` (older deployments also report `powering-on`, " +
+							"`powering-off` and `rebooting` while a change is in progress)."),
+						"operation_state": dsAttr("How the last power change is doing or how it ended: `power-on-`, `power-off-` or " +
+							"`reboot-` followed by `processing`, `succeed` or `failed`, e.g. `power-off-processing`; empty when none was reported."),
+						"health_state": dsAttr("Health: `OK`, `Warning`, `Critical` or `Unknown`."),
 						"location": schema.SingleNestedAttribute{
 							Description:         "Where the server is racked.",
 							MarkdownDescription: "Where the server is racked.",
@@ -125,16 +149,27 @@ func (d *serversDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	}
 	m.Servers = []serverData{}
 	m.IDs = []string{}
-	q := clouddc.ListServersRequest{ManageState: m.ManageState.ValueString()}
+	filter := m.ManageState.ValueString()
+	q := clouddc.ListServersRequest{ManageState: filter}
+	if filter == clouddc.ManageStateFrozen {
+		// Newer deployments have no frozen manage state: list every server
+		// and keep the frozen ones of either model.
+		q.ManageState = ""
+	}
 	for s, err := range d.data.client.AllServers(ctx, q) {
 		if err != nil {
 			resp.Diagnostics.AddError("Cannot list servers", err.Error())
 			return
 		}
+		if filter == clouddc.ManageStateFrozen && !s.Frozen() {
+			continue
+		}
 		sd := serverData{
 			ID:             s.ID,
 			Name:           s.Name,
 			ManageState:    s.ManageState,
+			FrozenState:    int64Ptr(s.FrozenState),
+			Frozen:         s.Frozen(),
 			PowerState:     s.PowerState,
 			OperationState: s.OperationState,
 			HealthState:    s.HealthState,
@@ -146,4 +181,12 @@ func (d *serversDataSource) Read(ctx context.Context, req datasource.ReadRequest
 		m.IDs = append(m.IDs, s.ID)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+// int64Ptr is the Terraform value of an optional API integer.
+func int64Ptr(v *int) types.Int64 {
+	if v == nil {
+		return types.Int64Null()
+	}
+	return types.Int64Value(int64(*v))
 }

@@ -194,6 +194,7 @@ func (p *clouddcProvider) DataSources(_ context.Context) []func() datasource.Dat
 		NewInstancesDataSource,
 		NewInstanceStatusDataSource,
 		NewServersDataSource,
+		NewServerStatusDataSource,
 	}
 }
 
