@@ -54,6 +54,11 @@ func watchRSS(root int, every time.Duration) *rssWatcher {
 func (w *rssWatcher) Stop() float64 {
 	close(w.stop)
 	<-w.done
+	return w.Peak()
+}
+
+// Peak returns the highest peak seen so far, in MiB, without stopping.
+func (w *rssWatcher) Peak() float64 {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return float64(w.peakK) / 1024

@@ -45,7 +45,10 @@ func TestVmHWM(t *testing.T) {
 }
 
 // TestWatchRSSFindsDescendant runs a child named like the provider under a
-// shell and checks that the watcher finds it through the shell.
+// shell and checks that the watcher finds it through the shell. It waits for
+// the watcher's own sample of the child (not merely for the child to exist:
+// the watcher samples on its own ticker, so stopping it the moment the child
+// appears raced with that ticker and failed about one run in six).
 func TestWatchRSSFindsDescendant(t *testing.T) {
 	if _, err := os.Stat("/proc/self/status"); err != nil {
 		t.Skip("no /proc on this system")
@@ -63,18 +66,21 @@ func TestWatchRSSFindsDescendant(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
 	w := watchRSS(cmd.Process.Pid, 10*time.Millisecond)
+	// The child sleeps 2 s; the watcher must have sampled it well before.
 	ctx, cancel := context.WithTimeout(t.Context(), 1500*time.Millisecond)
 	defer cancel()
-	err = e2e.WaitFor(ctx, 10*time.Millisecond, "the fake provider", func(context.Context) (bool, error) {
-		return len(descendantsNamed(cmd.Process.Pid, procComm)) > 0, nil
+	err = e2e.WaitFor(ctx, 10*time.Millisecond, "a sample of the fake provider", func(context.Context) (bool, error) {
+		return w.Peak() > 0, nil
 	})
 	peak := w.Stop()
 	if err != nil {
-		t.Error(err)
+		t.Fatalf("%v (fake providers under the shell: %v)", err, descendantsNamed(cmd.Process.Pid, procComm))
 	}
-	_ = cmd.Process.Kill()
-	_ = cmd.Wait()
 	if peak <= 0 {
 		t.Errorf("peak RSS of the fake provider = %v MiB, want > 0", peak)
 	}
