@@ -26,13 +26,16 @@ type deleteOutcome struct {
 }
 
 // DeleteInstances deletes any number of instances: it drops duplicates and
-// sends batch-delete calls of at most 50 IDs. IDs the service reports as not
-// found count as deleted and the call is repeated for the rest; instances
-// already shutting down are waited for, not failed; instances in state error
-// are deleted again (error → shutting-down is the documented retry). With
-// opts.Wait it then waits until each is terminated or gone. It returns nil
-// when every instance is gone, else a *DeleteError naming the unfinished
-// ones; on ctx's deadline its Cause is context.DeadlineExceeded.
+// sends batch-delete calls of at most 50 IDs. IDs a 404 iMetal.0200 names
+// count as deleted and the call is repeated for the rest; instances already
+// shutting down are waited for, not failed; an instance already in state
+// error when the delete starts is deleted again (error → shutting-down is
+// the API's documented retry). With opts.Wait it then waits until each is
+// terminated or proven gone (evidence.go). A deletion that fails while it is
+// waited for (shutting-down → error) is reported, not sent again in the same
+// call: see finishDelete. It returns nil when every instance is gone, else a
+// *DeleteError naming the unfinished ones; on ctx's deadline its Cause is
+// context.DeadlineExceeded.
 //
 // With Optimize the IDs go through the coalescer (merged with concurrent
 // callers) and the wait through the shared bulk poller.
@@ -96,15 +99,20 @@ func (e *Engine) deleteSingle(ctx context.Context, id string) deleteOutcome {
 	switch {
 	case err == nil:
 		return deleteOutcome{accepted: true}
-	case IsNotFound(err):
+	case InstanceNotFound(err, id):
 		return deleteOutcome{gone: true}
 	case isStateNotAllowed(err):
 		st, serr := e.api.ShowInstanceStatus(ctx, id)
+		if serr == nil {
+			if problem := checkInstanceStatus(st); problem != "" {
+				serr = &AnswerError{Operation: "ShowInstanceStatus", Problem: problem}
+			}
+		}
 		switch {
-		case IsNotFound(serr):
+		case InstanceNotFound(serr, id):
 			return deleteOutcome{gone: true}
 		case serr != nil:
-			return deleteOutcome{err: fmt.Errorf("delete instance %s: %w", id, err)}
+			return deleteOutcome{err: fmt.Errorf("delete instance %s: %w (and reading its status failed: %w)", id, err, serr)}
 		}
 		o := observationFromStatus(id, st)
 		if out, ok := settledForDelete(o); ok {
@@ -131,12 +139,15 @@ func settledForDelete(o observation) (deleteOutcome, bool) {
 }
 
 // deleteChunk sends batch-delete calls for at most MaxBatchIDs IDs and
-// attributes the outcome to each ID: not-found IDs are dropped (gone) and the
-// call repeated for the rest; on "state not allowed" the states are looked
-// up, instances shutting down or gone need no request, and the call is
-// repeated for the rest; throttling and server errors are retried a few
-// times; any other error falls back to one call per ID, so that each ID gets
-// its own error. It is also the exec function of the delete coalescer.
+// attributes the outcome to each ID: the IDs a 404 iMetal.0200 names are
+// dropped (gone) and the call repeated for the rest (a 404 iMetal.0200 that
+// names none of them makes it look them up: those absent from the complete
+// listing, or terminated, are gone); on "state not allowed" the states are
+// looked up, instances shutting down or gone need no request, and the call
+// is repeated for the rest; throttling and server errors are retried a few
+// times; any other error (a gateway's 404 included) falls back to one call
+// per ID, so that each ID gets its own error. It is also the exec function of
+// the delete coalescer.
 func (e *Engine) deleteChunk(ctx context.Context, ids []string) map[string]deleteOutcome {
 	out := make(map[string]deleteOutcome, len(ids))
 	pending := slices.Clone(ids)
@@ -167,8 +178,8 @@ func (e *Engine) deleteChunk(ctx context.Context, ids []string) map[string]delet
 			fail(err)
 			return out
 
-		case IsNotFound(err):
-			gone := intersect(NotFoundIDs(err), pending)
+		case isNotFoundAnswer(err, CodeInstanceNotFound):
+			gone := InstancesNotFound(err, pending)
 			if len(gone) == 0 {
 				// The error names no ID we sent: find out which are gone.
 				obs, lerr := e.lookup(ctx, pending)
@@ -183,6 +194,10 @@ func (e *Engine) deleteChunk(ctx context.Context, ids []string) map[string]delet
 				}
 			}
 			if len(gone) == 0 {
+				if len(pending) == 1 {
+					fail(fmt.Errorf("batch-delete: %w", err))
+					return out
+				}
 				return e.deleteOneByOne(ctx, pending, err, out)
 			}
 			for _, id := range gone {
@@ -272,12 +287,34 @@ func (e *Engine) finishDelete(ctx context.Context, ids []string, outcomes map[st
 
 	var acceptedUnseen []string
 	if len(wait) > 0 {
-		judge := func(o observation, _ time.Duration) verdict {
+		// A deletion that fails while it is waited for (shutting-down →
+		// error, with error_msg) is reported and the instance kept: it is
+		// not sent again in this call, although the API documents
+		// error → shutting-down as the retry. Why: a failed deletion has a
+		// cause (a BMC out of reach, a disk that will not wipe) that seldom
+		// heals in seconds; retrying at once would fail the same way until
+		// the timeout ran out and hide error_msg from the user, who must see
+		// it to decide. The retry stays one command away and under the
+		// user's control: the next terraform destroy (or invoke of the
+		// action) sends the delete again, and an instance that is in state
+		// error when a delete starts is deleted again (deleteChunk), which
+		// is the documented retry edge.
+		//
+		// State error counts as that failure only once the instance has
+		// been seen in another state since its delete was accepted (or
+		// after TransitionSettle): right after the request, a listing may
+		// still show the error of an earlier failed deletion that this
+		// request is retrying.
+		movedOn := make(map[string]bool, len(wait))
+		judge := func(o observation, elapsed time.Duration) verdict {
+			st := o.Instance.State
 			switch {
-			case o.Gone, IsTerminalState(o.Instance.State):
+			case o.Gone, IsTerminalState(st):
 				return verdictDone
-			case IsFailedState(o.Instance.State):
+			case IsFailedState(st) && (movedOn[o.Instance.ID] || elapsed >= e.opts.TransitionSettle):
 				return verdictFailed
+			case !IsFailedState(st):
+				movedOn[o.Instance.ID] = true
 			}
 			return verdictPending
 		}

@@ -213,14 +213,32 @@ type operation struct {
 	safety retrySafety
 }
 
+// answer is what do learns of a 2xx answer besides its body, so that the
+// callers' checks of the body can name the request.
+type answer struct {
+	status    int
+	requestID string
+	empty     bool // the body was empty (or only white space)
+}
+
+// bodyError is the *AnswerError for a 2xx answer of op whose body is not
+// what the API documents.
+func (a answer) bodyError(op, problem string) *AnswerError {
+	if a.empty {
+		problem = "the body is empty (" + problem + ")"
+	}
+	return &AnswerError{Operation: op, StatusCode: a.status, RequestID: a.requestID, Problem: problem}
+}
+
 // do performs op with retries and decodes a 2xx JSON answer into out (when
-// out is not nil and the answer has a body).
-func (c *Client) do(ctx context.Context, op operation, out any) error {
+// out is not nil and the answer has a body). The caller checks that the body
+// holds what the operation documents: do only knows it is JSON.
+func (c *Client) do(ctx context.Context, op operation, out any) (answer, error) {
 	var body []byte
 	if op.body != nil {
 		var err error
 		if body, err = json.Marshal(op.body); err != nil {
-			return fmt.Errorf("CloudDC %s: encode request: %w", op.name, err)
+			return answer{}, fmt.Errorf("CloudDC %s: encode request: %w", op.name, err)
 		}
 	}
 	ctx = c.logContext(ctx)
@@ -233,18 +251,19 @@ func (c *Client) do(ctx context.Context, op operation, out any) error {
 					// outlast the deadline; report it as the deadline.
 					err = fmt.Errorf("%w before the next request slot (%v)", context.DeadlineExceeded, err)
 				}
-				return fmt.Errorf("CloudDC %s: waiting for the client-side rate limit: %w", op.name, err)
+				return answer{}, fmt.Errorf("CloudDC %s: waiting for the client-side rate limit: %w", op.name, err)
 			}
 		}
 		res := c.send(ctx, op, body, attempt)
 		if res.err == nil && res.status >= 200 && res.status < 300 {
-			if out == nil || len(bytes.TrimSpace(res.body)) == 0 {
-				return nil
+			ans := answer{status: res.status, requestID: res.requestID, empty: len(bytes.TrimSpace(res.body)) == 0}
+			if out == nil || ans.empty {
+				return ans, nil
 			}
 			if err := json.Unmarshal(res.body, out); err != nil {
-				return fmt.Errorf("CloudDC %s: decode %d answer (request id %s): %w", op.name, res.status, res.requestID, err)
+				return ans, fmt.Errorf("CloudDC %s: decode %d answer (request id %s): %w", op.name, res.status, res.requestID, err)
 			}
-			return nil
+			return ans, nil
 		}
 
 		var lastErr error
@@ -257,20 +276,23 @@ func (c *Client) do(ctx context.Context, op operation, out any) error {
 		}
 		if err := ctx.Err(); err != nil {
 			if errors.Is(lastErr, err) {
-				return lastErr
+				return answer{}, lastErr
 			}
 			// The answer came as the context ended: callers test for
 			// cancellation and deadlines with errors.Is, so say both.
-			return fmt.Errorf("CloudDC %s: %w (last error: %w)", op.name, err, lastErr)
+			return answer{}, fmt.Errorf("CloudDC %s: %w (last error: %w)", op.name, err, lastErr)
 		}
 		retry, why := shouldRetry(op.safety, res)
 		if !retry || attempt > c.maxRetries {
-			return lastErr
+			return answer{}, lastErr
 		}
-		wait := c.backoff(attempt, res.retryAfter)
+		wait, capped := c.backoff(attempt, res.retryAfter)
+		if capped {
+			logRetryAfterCapped(ctx, op, res, wait, c.waitMax)
+		}
 		logRetry(ctx, op, res, attempt, wait, why)
 		if err := sleepCtx(ctx, wait); err != nil {
-			return fmt.Errorf("CloudDC %s: gave up waiting to retry: %w (last error: %w)", op.name, err, lastErr)
+			return answer{}, fmt.Errorf("CloudDC %s: gave up waiting to retry: %w (last error: %w)", op.name, err, lastErr)
 		}
 	}
 }

@@ -169,7 +169,12 @@ func TestEmulatorRejectsWrongSecret(t *testing.T) {
 
 func TestEmulatorFaults(t *testing.T) {
 	srv := emulatortest.Start(t, emulator.Config{FaultRate: 0.3, Seed: 7})
-	c := emulatorClient(t, srv, false, func(cfg *clouddc.Config) { cfg.MaxRetries = 10 })
+	c := emulatorClient(t, srv, false, func(cfg *clouddc.Config) {
+		cfg.MaxRetries = 10
+		// Retry-After is honoured up to RetryWaitMax; the emulator asks for
+		// a second or two.
+		cfg.RetryWaitMax = 3 * time.Second
+	})
 	var wg sync.WaitGroup
 	for range 30 {
 		wg.Go(func() {
@@ -189,7 +194,12 @@ func TestEmulatorThrottling(t *testing.T) {
 	// One request per second, burst 1: of three concurrent calls two are
 	// throttled and must come back after the emulator's Retry-After.
 	srv := emulatortest.Start(t, emulator.Config{RateLimit: 1})
-	c := emulatorClient(t, srv, false, func(cfg *clouddc.Config) { cfg.MaxRetries = 10 })
+	c := emulatorClient(t, srv, false, func(cfg *clouddc.Config) {
+		cfg.MaxRetries = 10
+		// Retry-After is honoured up to RetryWaitMax; the emulator asks for
+		// a second or two.
+		cfg.RetryWaitMax = 3 * time.Second
+	})
 	var wg sync.WaitGroup
 	for range 3 {
 		wg.Go(func() {

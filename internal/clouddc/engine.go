@@ -13,6 +13,10 @@ package clouddc
 //   - coalesce.go: the batcher that merges concurrent callers' IDs into
 //     calls of at most 50 (deletes) or 100 (reads).
 //   - status.go: GetInstances and the list/status lookups behind all of it.
+//   - evidence.go: the one rule of when an instance is gone (terminated, a
+//     404 iMetal.0200 naming it, absence from a complete listing), and the
+//     bounded, checked paging that a listing must pass to count as complete.
+//     Every "gone" in these files comes from it.
 
 import (
 	"context"
@@ -145,7 +149,9 @@ type InstanceResult struct {
 	OperationState string
 	// Error is the instance's own error status (error_msg), if it has one.
 	Error *ErrorStatus
-	// Gone is true when the instance no longer exists (404 or not listed).
+	// Gone is true when the API proved that the instance no longer exists
+	// (evidence.go: a 404 iMetal.0200 naming it, or absence from a complete
+	// listing).
 	Gone bool
 	// Err is the error of the API call made for this instance, if one failed.
 	Err error

@@ -191,7 +191,7 @@ func (f *fakeAPI) ListInstances(ctx context.Context, req *ListInstancesRequest) 
 	if len(req.InstanceIDs) > MaxFilterIDs {
 		return nil, &APIError{StatusCode: 400, Code: CodeInvalidParameter, Operation: "ListInstances", Message: "too many instance_id"}
 	}
-	resp := &ListInstancesResponse{}
+	resp := &ListInstancesResponse{Instances: []Instance{}}
 	for _, id := range req.InstanceIDs {
 		inst, ok := f.lookupLocked(id)
 		if !ok {
@@ -199,7 +199,7 @@ func (f *fakeAPI) ListInstances(ctx context.Context, req *ListInstancesRequest) 
 		}
 		resp.Instances = append(resp.Instances, Instance{ID: id, State: inst.state, Error: inst.errStatus, ServerID: "srv-" + id})
 	}
-	resp.Count = len(resp.Instances)
+	resp.Count = ptr(len(resp.Instances))
 	return resp, nil
 }
 

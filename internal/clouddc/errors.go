@@ -153,16 +153,6 @@ func cleanText(s string, limit int) string {
 	return b.String()
 }
 
-// IsNotFound reports whether err is an API answer saying the instance or
-// physical server does not exist (HTTP 404, iMetal.0200 or iMetal.0100).
-func IsNotFound(err error) bool {
-	var e *APIError
-	if !errors.As(err, &e) {
-		return false
-	}
-	return e.StatusCode == http.StatusNotFound || e.Code == CodeInstanceNotFound || e.Code == CodeServerNotFound
-}
-
 // IsThrottled reports whether err is an API answer saying too many requests
 // (HTTP 429 or iMetal.0005).
 func IsThrottled(err error) bool {
@@ -178,37 +168,4 @@ func IsThrottled(err error) bool {
 func HasCode(err error, code string) bool {
 	var e *APIError
 	return errors.As(err, &e) && e.Code == code
-}
-
-// NotFoundIDs returns the IDs that a not-found error names, as in
-// "Instances not found: [id1, id2]" or "Physical servers ID not found: [id]".
-// It returns nil when err is not a not-found error or names no IDs.
-func NotFoundIDs(err error) []string {
-	var e *APIError
-	if !errors.As(err, &e) || !IsNotFound(err) {
-		return nil
-	}
-	msg := e.Message
-	i := strings.Index(strings.ToLower(msg), "not found")
-	if i < 0 {
-		return nil
-	}
-	rest := msg[i:]
-	open := strings.IndexByte(rest, '[')
-	if open < 0 {
-		return nil
-	}
-	rest = rest[open+1:]
-	end := strings.IndexByte(rest, ']')
-	if end < 0 {
-		return nil
-	}
-	var ids []string
-	for _, part := range strings.Split(rest[:end], ",") {
-		id := strings.Trim(strings.TrimSpace(part), `"'`)
-		if id != "" {
-			ids = append(ids, id)
-		}
-	}
-	return ids
 }

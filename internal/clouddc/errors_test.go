@@ -123,7 +123,10 @@ func TestAPIErrorMessage(t *testing.T) {
 func TestErrorHelpers(t *testing.T) {
 	notFound := &APIError{StatusCode: 404, Code: CodeInstanceNotFound, Message: "Instances not found: [id1, id2]"}
 	wrapped := fmt.Errorf("deleting: %w", notFound)
-	serverNF := &APIError{StatusCode: 400, Code: CodeServerNotFound, Message: "Physical servers ID not found: [s1]"}
+	serverNF := &APIError{StatusCode: 404, Code: CodeServerNotFound, Message: "Physical servers ID not found: [s1]"}
+	// Only the API's own 404 answers count as not found (evidence.go).
+	serverCode400 := &APIError{StatusCode: 400, Code: CodeServerNotFound, Message: "Physical servers ID not found: [s1]"}
+	gateway := &APIError{StatusCode: 404, Code: "APIGW.0101", Message: "The API does not exist or has not been published: Instances not found: [id1]"}
 	throttled := &APIError{StatusCode: 429, Message: "Too many requests"}
 	throttledCode := &APIError{StatusCode: 400, Code: CodeTooManyRequests}
 	bad := &APIError{StatusCode: 400, Code: CodeInvalidParameter, Message: "A request parameter contains invalid value: [x]"}
@@ -139,15 +142,19 @@ func TestErrorHelpers(t *testing.T) {
 		{"404", notFound, true, false, []string{"id1", "id2"}},
 		{"wrapped 404", wrapped, true, false, []string{"id1", "id2"}},
 		{"server code", serverNF, true, false, []string{"s1"}},
+		{"server code with 400", serverCode400, false, false, nil},
+		{"gateway 404 APIGW.0101", gateway, false, false, nil},
 		{"429", throttled, false, true, nil},
 		{"iMetal.0005", throttledCode, false, true, nil},
 		{"400", bad, false, false, nil},
 		{"not an APIError", plain, false, false, nil},
 		{"nil", nil, false, false, nil},
-		{"404 without list", &APIError{StatusCode: 404, Message: "Not Found"}, true, false, nil},
-		{"quoted IDs", &APIError{StatusCode: 404, Message: `Instances not found: ["a", 'b' ,]`}, true, false, []string{"a", "b"}},
-		{"unclosed list", &APIError{StatusCode: 404, Message: "Instances not found: [a, b"}, true, false, nil},
-		{"empty list", &APIError{StatusCode: 404, Message: "Instances not found: []"}, true, false, nil},
+		{"bare 404", &APIError{StatusCode: 404, Message: "Not Found"}, false, false, nil},
+		{"bare 404 naming IDs", &APIError{StatusCode: 404, Message: "Instances not found: [a]"}, false, false, nil},
+		{"404 without list", &APIError{StatusCode: 404, Code: CodeInstanceNotFound, Message: "Not Found"}, true, false, nil},
+		{"quoted IDs", &APIError{StatusCode: 404, Code: CodeInstanceNotFound, Message: `Instances not found: ["a", 'b' ,]`}, true, false, []string{"a", "b"}},
+		{"unclosed list", &APIError{StatusCode: 404, Code: CodeInstanceNotFound, Message: "Instances not found: [a, b"}, true, false, nil},
+		{"empty list", &APIError{StatusCode: 404, Code: CodeInstanceNotFound, Message: "Instances not found: []"}, true, false, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -157,7 +164,8 @@ func TestErrorHelpers(t *testing.T) {
 			if got := IsThrottled(tt.err); got != tt.throttled {
 				t.Errorf("IsThrottled = %v, want %v", got, tt.throttled)
 			}
-			if got := HasCode(tt.err, CodeInstanceNotFound); got != (tt.name == "404" || tt.name == "wrapped 404") {
+			if got := HasCode(tt.err, CodeInstanceNotFound); got != (tt.name == "404" || tt.name == "wrapped 404" ||
+				tt.name == "404 without list" || tt.name == "quoted IDs" || tt.name == "unclosed list" || tt.name == "empty list") {
 				t.Errorf("HasCode(iMetal.0200) = %v", got)
 			}
 			if got := NotFoundIDs(tt.err); !reflect.DeepEqual(got, tt.ids) {
@@ -193,8 +201,8 @@ func FuzzParseAPIError(f *testing.F) {
 		if status == http.StatusTooManyRequests && !IsThrottled(e) {
 			t.Fatal("a 429 must be throttled")
 		}
-		if status == http.StatusNotFound && !IsNotFound(e) {
-			t.Fatal("a 404 must be not found")
+		if IsNotFound(e) != (status == http.StatusNotFound && (e.Code == CodeInstanceNotFound || e.Code == CodeServerNotFound)) {
+			t.Fatal("only a 404 with iMetal.0200 or iMetal.0100 is not found")
 		}
 		for _, id := range NotFoundIDs(e) {
 			if id == "" || strings.ContainsAny(id, ",[]") {

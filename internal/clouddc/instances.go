@@ -14,36 +14,49 @@ import (
 
 // CreateInstance creates one instance (POST /v1/{project_id}/instances). The
 // API answers 200/201/202 and creates asynchronously: wait for "running".
+// A 2xx answer without a lower-case UUID instance_id is an *AnswerError: the
+// instance may have been created, but nothing can be tracked without its ID.
 func (c *Client) CreateInstance(ctx context.Context, req *CreateInstanceRequest) (*CreateInstanceResponse, error) {
 	if req == nil {
 		return nil, errors.New("CloudDC CreateInstance: request is nil")
 	}
 	var out CreateInstanceResponse
-	err := c.do(ctx, operation{
+	ans, err := c.do(ctx, operation{
 		name: "CreateInstance", method: http.MethodPost, path: apiPath("instances"),
 		body: req, safety: retryBeforeSideEffect,
 	}, &out)
 	if err != nil {
 		return nil, err
 	}
+	switch {
+	case out.InstanceID == "":
+		return nil, ans.bodyError("CreateInstance", `no "instance_id"`)
+	case !IsInstanceID(out.InstanceID):
+		return nil, ans.bodyError("CreateInstance", fmt.Sprintf(`the "instance_id" %q is not a lower-case UUID`, out.InstanceID))
+	}
 	return &out, nil
 }
 
 // RunInstances creates instances in a batch
-// (POST /v1/{project_id}/instances/batch-create).
+// (POST /v1/{project_id}/instances/batch-create). A 2xx answer must list
+// between min_count and max_count distinct lower-case UUID instance IDs;
+// anything else is an *AnswerError (instances may have been created).
 func (c *Client) RunInstances(ctx context.Context, req *RunInstancesRequest) (*InstancesResponse, error) {
 	if req == nil {
 		return nil, errors.New("CloudDC RunInstances: request is nil")
 	}
-	var out InstancesResponse
-	err := c.do(ctx, operation{
+	var wire instancesWire
+	ans, err := c.do(ctx, operation{
 		name: "RunInstances", method: http.MethodPost, path: apiPath("instances", "batch-create"),
 		body: req, safety: retryBeforeSideEffect,
-	}, &out)
+	}, &wire)
 	if err != nil {
 		return nil, err
 	}
-	return &out, nil
+	if problem := checkRunInstances(req, wire.Instances); problem != "" {
+		return nil, ans.bodyError("RunInstances", problem)
+	}
+	return &InstancesResponse{Instances: *wire.Instances}, nil
 }
 
 // ListInstances returns one page of instances (GET /v1/{project_id}/instances).
@@ -76,15 +89,24 @@ func (c *Client) ListInstances(ctx context.Context, req *ListInstancesRequest) (
 	if len(req.ServerIDs) > 0 {
 		q.Set("server_id", strings.Join(req.ServerIDs, ","))
 	}
-	var out ListInstancesResponse
-	err := c.do(ctx, operation{
+	var wire struct {
+		Instances *[]Instance `json:"instances"`
+		PageInfo  *PageInfo   `json:"page_info"`
+		Count     *int        `json:"count"`
+	}
+	ans, err := c.do(ctx, operation{
 		name: "ListInstances", method: http.MethodGet, path: apiPath("instances"),
 		query: q, safety: safeToRepeat,
-	}, &out)
+	}, &wire)
 	if err != nil {
 		return nil, err
 	}
-	return &out, nil
+	if wire.Instances == nil {
+		// {}, {"instances": null} or an empty body: nothing is listed, and
+		// nothing may be concluded from the absence of an instance.
+		return nil, ans.bodyError("ListInstances", `no "instances" array`)
+	}
+	return &ListInstancesResponse{Instances: *wire.Instances, PageInfo: wire.PageInfo, Count: wire.Count, RequestID: ans.requestID}, nil
 }
 
 // AllInstances iterates over every instance matching req, page after page
@@ -115,14 +137,16 @@ func (c *Client) AllInstances(ctx context.Context, req ListInstancesRequest) ite
 			}
 		}
 		for _, q := range queries {
-			pages := paginate(ctx, q.Marker, func(ctx context.Context, marker string) ([]Instance, *PageInfo, error) {
+			l := newListing("ListInstances", q.InstanceIDs, q.Marker)
+			pages := paginate(ctx, q.Marker, func(ctx context.Context, marker string) ([]Instance, string, error) {
 				page := q
 				page.Marker = marker
 				resp, err := c.ListInstances(ctx, &page)
 				if err != nil {
-					return nil, nil, err
+					return nil, "", err
 				}
-				return resp.Instances, resp.PageInfo, nil
+				next, err := l.instances(resp)
+				return resp.Instances, next, err
 			})
 			for inst, err := range pages {
 				if !yield(inst, err) || err != nil {
@@ -134,15 +158,17 @@ func (c *Client) AllInstances(ctx context.Context, req ListInstancesRequest) ite
 }
 
 // paginate yields the items of every page that fetch returns, starting at
-// marker, until a page is empty or carries no next marker.
+// marker, until fetch returns no next marker. fetch checks each page with a
+// listing (evidence.go), which bounds the pages, detects marker cycles and
+// fails a listing that cannot be complete; its error is yielded once, after
+// the items of the pages before.
 func paginate[T any](ctx context.Context, marker string,
-	fetch func(ctx context.Context, marker string) ([]T, *PageInfo, error),
+	fetch func(ctx context.Context, marker string) (items []T, next string, err error),
 ) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
-		seen := map[string]bool{}
 		for {
-			items, info, err := fetch(ctx, marker)
+			items, next, err := fetch(ctx, marker)
 			if err != nil {
 				yield(zero, err)
 				return
@@ -152,33 +178,31 @@ func paginate[T any](ctx context.Context, marker string,
 					return
 				}
 			}
-			if len(items) == 0 || info == nil || info.NextMarker == "" {
+			if next == "" {
 				return
 			}
-			if seen[info.NextMarker] || info.NextMarker == marker {
-				yield(zero, fmt.Errorf("CloudDC pagination: the API returned next marker %q twice; stopping to avoid a loop", info.NextMarker))
-				return
-			}
-			seen[info.NextMarker] = true
-			marker = info.NextMarker
+			marker = next
 		}
 	}
 }
 
 // ShowInstanceStatus returns the state of one instance
 // (GET /v1/{project_id}/instances/{id}/status). An unknown ID gives an
-// error for which IsNotFound is true.
+// error for which InstanceNotFound(err, id) is true.
 func (c *Client) ShowInstanceStatus(ctx context.Context, id string) (*InstanceStatus, error) {
 	if id == "" {
 		return nil, errors.New("CloudDC ShowInstanceStatus: instance ID is empty")
 	}
 	var out InstanceStatus
-	err := c.do(ctx, operation{
+	ans, err := c.do(ctx, operation{
 		name: "ShowInstanceStatus", method: http.MethodGet, path: apiPath("instances", id, "status"),
 		safety: safeToRepeat,
 	}, &out)
 	if err != nil {
 		return nil, err
+	}
+	if problem := checkInstanceStatus(&out); problem != "" {
+		return nil, ans.bodyError("ShowInstanceStatus", problem)
 	}
 	return &out, nil
 }
@@ -189,28 +213,34 @@ func (c *Client) DeleteInstance(ctx context.Context, id string) error {
 	if id == "" {
 		return errors.New("CloudDC DeleteInstance: instance ID is empty")
 	}
-	return c.do(ctx, operation{
+	_, err := c.do(ctx, operation{
 		name: "DeleteInstance", method: http.MethodDelete, path: apiPath("instances", id),
 		safety: safeToRepeat,
 	}, nil)
+	return err
 }
 
 // DeleteInstances starts deleting up to MaxBatchIDs instances
 // (POST /v1/{project_id}/instances/batch-delete, 202). More IDs are refused
-// without calling the API; the Engine splits larger sets.
+// without calling the API; the Engine splits larger sets. The 2xx answer
+// must list exactly the IDs sent ({"instances":[{"id":...}]}); anything else
+// is an *AnswerError, since it cannot tell which deletions were started.
 func (c *Client) DeleteInstances(ctx context.Context, ids []string) (*InstancesResponse, error) {
 	if err := checkBatch("DeleteInstances", "instance", ids); err != nil {
 		return nil, err
 	}
-	var out InstancesResponse
-	err := c.do(ctx, operation{
+	var wire instancesWire
+	ans, err := c.do(ctx, operation{
 		name: "DeleteInstances", method: http.MethodPost, path: apiPath("instances", "batch-delete"),
 		body: &DeleteInstancesRequest{InstanceIDSet: ids}, safety: safeToRepeat,
-	}, &out)
+	}, &wire)
 	if err != nil {
 		return nil, err
 	}
-	return &out, nil
+	if problem := checkDeleteInstances(ids, wire.Instances); problem != "" {
+		return nil, ans.bodyError("DeleteInstances", problem)
+	}
+	return &InstancesResponse{Instances: *wire.Instances}, nil
 }
 
 // ReinstallOS reinstalls the OS of up to MaxBatchIDs instances
@@ -223,7 +253,7 @@ func (c *Client) ReinstallOS(ctx context.Context, req *ReinstallOSRequest) (*Ins
 		return nil, err
 	}
 	var out InstancesResponse
-	err := c.do(ctx, operation{
+	_, err := c.do(ctx, operation{
 		name: "ReinstallOS", method: http.MethodPut, path: apiPath("instances", "reinstall"),
 		body: req, safety: retryBeforeSideEffect,
 	}, &out)
@@ -243,7 +273,7 @@ func (c *Client) ChangeInstancePassword(ctx context.Context, req *ChangeInstance
 		return nil, err
 	}
 	var out InstancesResponse
-	err := c.do(ctx, operation{
+	_, err := c.do(ctx, operation{
 		name: "ChangeInstancePassword", method: http.MethodPut, path: apiPath("instances", "password"),
 		body: req, safety: safeToRepeat,
 	}, &out)
@@ -262,10 +292,11 @@ func (c *Client) ModifyInstanceIP(ctx context.Context, id string, req *ModifyIns
 	if req == nil {
 		req = &ModifyInstanceIPRequest{}
 	}
-	return c.do(ctx, operation{
+	_, err := c.do(ctx, operation{
 		name: "ModifyInstanceIp", method: http.MethodPut, path: apiPath("instances", id, "ip"),
 		body: req, safety: retryBeforeSideEffect,
 	}, nil)
+	return err
 }
 
 // checkBatch refuses an empty batch or one of more than MaxBatchIDs IDs.

@@ -38,11 +38,11 @@ func TestRequestShapes(t *testing.T) {
 					Placement: &CreateInstancePlacement{ServerID: "srv1"},
 				})
 			},
-			reply:  reply{status: http.StatusAccepted, body: `{"instance_id":"i-1"}`},
+			reply:  reply{status: http.StatusAccepted, body: `{"instance_id":"0198170e-4ca7-7ee4-89a7-fa631843920b"}`},
 			method: http.MethodPost, path: base + "/instances",
 			body: `{"name":"bm-01","image_id":"img","vpc_id":"vpc","network_interfaces":[{"subnet_id":"sn","ipv4_address":"192.168.0.10"}],
 				"password":"Passw0rd!x","metadata":{"k":"v"},"description":"demo","placement":{"server_id":"srv1"}}`,
-			wantOut:   &CreateInstanceResponse{InstanceID: "i-1"},
+			wantOut:   &CreateInstanceResponse{InstanceID: "0198170e-4ca7-7ee4-89a7-fa631843920b"},
 			wantCType: "application/json;charset=UTF-8",
 		},
 		{
@@ -50,10 +50,10 @@ func TestRequestShapes(t *testing.T) {
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return c.CreateInstance(ctx, &CreateInstanceRequest{Name: "a", ImageID: "i", VpcID: "v", Password: "p"})
 			},
-			reply:  reply{status: http.StatusCreated, body: `{"instance_id":"i-2"}`},
+			reply:  reply{status: http.StatusCreated, body: `{"instance_id":"0198170e-4ca7-7ee4-89a7-fa631843920c"}`},
 			method: http.MethodPost, path: base + "/instances",
 			body:    `{"name":"a","image_id":"i","vpc_id":"v","network_interfaces":null,"password":"p"}`,
-			wantOut: &CreateInstanceResponse{InstanceID: "i-2"},
+			wantOut: &CreateInstanceResponse{InstanceID: "0198170e-4ca7-7ee4-89a7-fa631843920c"},
 		},
 		{
 			name: "RunInstances",
@@ -65,11 +65,11 @@ func TestRequestShapes(t *testing.T) {
 					MinCount:          ptr(int32(1)), MaxCount: ptr(int32(2)),
 				})
 			},
-			reply:  reply{status: http.StatusOK, body: `{"instances":[{"id":"a"},{"id":"b"}]}`},
+			reply:  reply{status: http.StatusOK, body: `{"instances":[{"id":"0198170e-4ca7-7ee4-89a7-00000000000a"},{"id":"0198170e-4ca7-7ee4-89a7-00000000000b"}]}`},
 			method: http.MethodPost, path: base + "/instances/batch-create",
 			body: `{"name":"bm","image_id":"img","vpc_id":"vpc","network_interfaces":[{"subnet_id":"sn"}],"password":"pw",
 				"placement":{"server_id_set":["s1","s2"]},"min_count":1,"max_count":2}`,
-			wantOut: &InstancesResponse{Instances: []InstanceID{{ID: "a"}, {ID: "b"}}},
+			wantOut: &InstancesResponse{Instances: []InstanceID{{ID: "0198170e-4ca7-7ee4-89a7-00000000000a"}, {ID: "0198170e-4ca7-7ee4-89a7-00000000000b"}}},
 		},
 		{
 			name: "ListInstances",
@@ -84,7 +84,7 @@ func TestRequestShapes(t *testing.T) {
 			query: url.Values{"limit": {"50"}, "marker": {"m1"}, "instance_state": {"running"}, "instance_id": {"a,b"}},
 			wantOut: &ListInstancesResponse{
 				Instances: []Instance{{ID: "a", State: "running", ServerID: "s"}},
-				PageInfo:  &PageInfo{NextMarker: "m2", CurrentCount: 1}, Count: 7,
+				PageInfo:  &PageInfo{NextMarker: "m2", CurrentCount: 1}, Count: ptr(7),
 			},
 			wantCType: "application/json",
 		},
@@ -96,7 +96,7 @@ func TestRequestShapes(t *testing.T) {
 			reply:  reply{status: http.StatusOK, body: `{"instances":[],"count":0}`},
 			method: http.MethodGet, path: base + "/instances",
 			query:   url.Values{"server_id": {"s1,s2"}},
-			wantOut: &ListInstancesResponse{Instances: []Instance{}},
+			wantOut: &ListInstancesResponse{Instances: []Instance{}, Count: ptr(0)},
 		},
 		{
 			name: "ListInstances nil request",
@@ -106,7 +106,7 @@ func TestRequestShapes(t *testing.T) {
 			reply:  reply{status: http.StatusOK, body: `{"instances":[],"count":0}`},
 			method: http.MethodGet, path: base + "/instances",
 			query:   url.Values{},
-			wantOut: &ListInstancesResponse{Instances: []Instance{}},
+			wantOut: &ListInstancesResponse{Instances: []Instance{}, Count: ptr(0)},
 		},
 		{
 			name: "ShowInstanceStatus",
@@ -182,7 +182,7 @@ func TestRequestShapes(t *testing.T) {
 				Servers: []PhysicalServer{{ID: "s10", Name: "n", ManageState: "ready", OnboardTime: "t",
 					Location:           &Location{DC: "dc1", Rack: "r1", Unit: "u1"},
 					HardwareAttributes: &HardwareSummary{SN: "SN1", Manufacturer: "H", Model: "M"}}},
-				PageInfo: &PageInfo{NextMarker: "s10"}, Count: 1,
+				PageInfo: &PageInfo{NextMarker: "s10"}, Count: ptr(1),
 			},
 		},
 		{
@@ -336,7 +336,11 @@ func TestBatchLimits(t *testing.T) {
 		})
 	}
 	t.Run("DeleteInstances 50 is allowed", func(t *testing.T) {
-		rec := &recorder{replies: []reply{{status: http.StatusAccepted, body: `{"instances":[]}`}}}
+		items := make([]string, 50)
+		for i, id := range ids(50) {
+			items[i] = `{"id":"` + id + `"}`
+		}
+		rec := &recorder{replies: []reply{{status: http.StatusAccepted, body: `{"instances":[` + strings.Join(items, ",") + `]}`}}}
 		c, _ := newTestClient(t, rec)
 		if _, err := c.DeleteInstances(t.Context(), ids(50)); err != nil {
 			t.Fatal(err)

@@ -71,3 +71,15 @@ func logRetry(ctx context.Context, op operation, res result, attempt int, wait t
 	}
 	tflog.SubsystemWarn(ctx, LogSubsystem, "retrying CloudDC request", fields)
 }
+
+// logRetryAfterCapped warns that the server asked for a longer wait than the
+// client's backoff maximum, and that the retry comes sooner.
+func logRetryAfterCapped(ctx context.Context, op operation, res result, wait, waitMax time.Duration) {
+	tflog.SubsystemWarn(ctx, LogSubsystem, "CloudDC asked to wait longer than the backoff maximum (Retry-After); retrying after the maximum", map[string]any{
+		"operation":      op.name,
+		"status":         res.status,
+		"retry_after":    res.retryAfter.String(),
+		"retry_wait_max": waitMax.String(),
+		"wait_ms":        wait.Milliseconds(),
+	})
+}

@@ -19,7 +19,7 @@ func TestLogsCarryFieldsButNoSecrets(t *testing.T) {
 			ctx := tflogtest.RootLogger(t.Context(), &buf)
 			rec := &recorder{replies: []reply{
 				{status: 429, body: `"Too many requests"`},
-				{status: 202, body: `{"instance_id":"i-1"}`, header: map[string]string{"X-Request-Id": "req-42"}},
+				{status: 202, body: `{"instance_id":"0198170e-4ca7-7ee4-89a7-fa631843920b"}`, header: map[string]string{"X-Request-Id": "req-42"}},
 			}}
 			var c *Client
 			if mode == "token" {

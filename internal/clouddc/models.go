@@ -25,11 +25,6 @@ const (
 	StateSwitchInstalling = "switch-installing"
 )
 
-// IsTerminalState reports whether state means the instance is gone for good.
-func IsTerminalState(state string) bool {
-	return state == StateTerminated || state == StateTerminatedTypo
-}
-
 // IsFailedState reports whether state means the last operation failed
 // ("error" in the newest API, "failed" in older generations).
 func IsFailedState(state string) bool {
@@ -234,11 +229,15 @@ type ListInstancesRequest struct {
 	ServerIDs     []string
 }
 
-// ListInstancesResponse is one page of ListInstances.
+// ListInstancesResponse is one page of ListInstances. Instances is never nil
+// in an answer the client returns (an answer without the array is an
+// error); Count is nil when the API did not say.
 type ListInstancesResponse struct {
 	Instances []Instance `json:"instances"`
 	PageInfo  *PageInfo  `json:"page_info,omitempty"`
-	Count     int        `json:"count"`
+	Count     *int       `json:"count,omitempty"`
+	// RequestID is the X-Request-Id of the answer, for error messages.
+	RequestID string `json:"-"`
 }
 
 // InstanceStatus is the answer of ShowInstanceStatus.
@@ -327,11 +326,14 @@ type ListServersRequest struct {
 	Limit       int
 }
 
-// ListServersResponse is one page of ListServers.
+// ListServersResponse is one page of ListServers. Servers is never nil in
+// an answer the client returns; Count is nil when the API did not say.
 type ListServersResponse struct {
 	Servers  []PhysicalServer `json:"servers"`
 	PageInfo *PageInfo        `json:"page_info,omitempty"`
-	Count    int              `json:"count"`
+	Count    *int             `json:"count,omitempty"`
+	// RequestID is the X-Request-Id of the answer, for error messages.
+	RequestID string `json:"-"`
 }
 
 // ChangeServerPowerStateRequest is the body of PUT /v1/{project_id}/physicalservers/power-state.

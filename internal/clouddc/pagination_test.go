@@ -170,7 +170,10 @@ func TestAllInstancesErrors(t *testing.T) {
 		}
 	})
 	t.Run("repeating marker", func(t *testing.T) {
-		rec := &recorder{replies: []reply{{status: 200, body: `{"instances":[{"id":"a"}],"page_info":{"next_marker":"m"}}`}}}
+		rec := &recorder{replies: []reply{
+			{status: 200, body: `{"instances":[{"id":"a","state":"running"}],"page_info":{"next_marker":"m"}}`},
+			{status: 200, body: `{"instances":[{"id":"b","state":"running"}],"page_info":{"next_marker":"m"}}`},
+		}}
 		c, _ := newTestClient(t, rec)
 		var lastErr error
 		n := 0
@@ -181,24 +184,37 @@ func TestAllInstancesErrors(t *testing.T) {
 				t.Fatal("pagination loops")
 			}
 		}
-		if lastErr == nil || !strings.Contains(lastErr.Error(), "twice") {
+		if lastErr == nil || !strings.Contains(lastErr.Error(), `next_marker "m" came before`) {
 			t.Errorf("last error %v, want a loop error", lastErr)
 		}
 	})
-	t.Run("empty page with marker", func(t *testing.T) {
-		rec := &recorder{replies: []reply{{status: 200, body: `{"instances":[],"page_info":{"next_marker":"m"}}`}}}
+	t.Run("empty page with marker continues", func(t *testing.T) {
+		// An empty page that still points further is not the end: the
+		// next page has the instance.
+		rec := &recorder{replies: []reply{
+			{status: 200, body: `{"instances":[],"page_info":{"next_marker":"m"},"count":1}`},
+			{status: 200, body: `{"instances":[{"id":"a","state":"running"}],"count":1}`},
+		}}
 		c, _ := newTestClient(t, rec)
-		for _, err := range c.AllInstances(t.Context(), ListInstancesRequest{}) {
-			t.Errorf("unexpected item (err %v)", err)
+		var got []string
+		for in, err := range c.AllInstances(t.Context(), ListInstancesRequest{}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, in.ID)
 		}
-		if len(rec.requests()) != 1 {
-			t.Errorf("%d requests, want 1", len(rec.requests()))
+		if !slices.Equal(got, []string{"a"}) || len(rec.requests()) != 2 {
+			t.Errorf("got %v in %d requests, want [a] in 2", got, len(rec.requests()))
 		}
 	})
 }
 
 func TestAllInstancesServerFilterSplit(t *testing.T) {
-	rec := &recorder{replies: []reply{{status: 200, body: `{"instances":[{"id":"x"}]}`}}}
+	rec := &recorder{replies: []reply{
+		{status: 200, body: `{"instances":[{"id":"x","state":"running"}]}`},
+		{status: 200, body: `{"instances":[{"id":"y","state":"running"}]}`},
+		{status: 200, body: `{"instances":[{"id":"z","state":"running"}]}`},
+	}}
 	c, _ := newTestClient(t, rec)
 	n := 0
 	for _, err := range c.AllInstances(t.Context(), ListInstancesRequest{ServerIDs: makeIDs("s", 201)}) {

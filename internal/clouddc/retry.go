@@ -3,6 +3,7 @@ package clouddc
 import (
 	"context"
 	"errors"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -77,13 +78,22 @@ func shouldRetry(safety retrySafety, res result) (bool, string) {
 	return false, ""
 }
 
-// backoff returns how long to wait before attempt+1. A Retry-After from the
-// server wins (plus a little jitter so that parallel callers do not come
-// back at the same instant); otherwise the wait grows exponentially from
-// waitMin to waitMax with "equal jitter" (half fixed, half random).
-func (c *Client) backoff(attempt int, retryAfter time.Duration) time.Duration {
+// backoff returns how long to wait before attempt+1, and whether a
+// Retry-After from the server was capped. A Retry-After wins (plus a little
+// jitter so that parallel callers do not come back at the same instant), but
+// never beyond waitMax: a server (or a proxy) asking for an hour, a day or an
+// HTTP date in the year 9999 must not park a terraform run that long; the
+// retry comes after waitMax, and if the server still refuses, the retries
+// run out and the error says so. Without a Retry-After the wait grows
+// exponentially from waitMin to waitMax with "equal jitter" (half fixed,
+// half random).
+func (c *Client) backoff(attempt int, retryAfter time.Duration) (time.Duration, bool) {
 	if retryAfter > 0 {
-		return retryAfter + rand.N(c.waitMin/4+1)
+		jitter := rand.N(c.waitMin/4 + 1)
+		if retryAfter+jitter > c.waitMax {
+			return c.waitMax - jitter, true
+		}
+		return retryAfter + jitter, false
 	}
 	d := c.waitMin
 	for i := 1; i < attempt && d < c.waitMax; i++ {
@@ -91,25 +101,34 @@ func (c *Client) backoff(attempt int, retryAfter time.Duration) time.Duration {
 	}
 	d = min(d, c.waitMax)
 	half := d / 2
-	return half + rand.N(d-half+1)
+	return half + rand.N(d-half+1), false
 }
 
+// maxRetryAfter is the longest Retry-After parseRetryAfter reports; longer
+// values (up to HTTP dates in the year 9999) saturate here, and backoff caps
+// them at the client's waitMax anyway.
+const maxRetryAfter = 365 * 24 * time.Hour
+
 // parseRetryAfter reads a Retry-After header: delay seconds or an HTTP date.
-// It returns 0 when absent or unreadable.
+// It returns how long the server asks to wait (at most maxRetryAfter), or 0
+// when the header is absent, unreadable, zero, negative or in the past.
 func parseRetryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0
 	}
 	if secs, err := strconv.ParseFloat(v, 64); err == nil {
-		if secs <= 0 || secs > 24*3600 {
+		switch {
+		case math.IsNaN(secs) || secs <= 0:
 			return 0
+		case secs >= maxRetryAfter.Seconds():
+			return maxRetryAfter
 		}
 		return time.Duration(secs * float64(time.Second))
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		if d := t.Sub(now); d > 0 {
-			return d
+			return min(d, maxRetryAfter)
 		}
 	}
 	return 0

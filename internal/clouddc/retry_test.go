@@ -19,7 +19,8 @@ func TestRetryOn429HonoursRetryAfter(t *testing.T) {
 		{status: 429, body: `"Too many requests"`, header: map[string]string{"Retry-After": "1"}},
 		{status: 200, body: `{"state":"running"}`},
 	}}
-	c, _ := newTestClient(t, rec)
+	// Retry-After is honoured up to the backoff maximum.
+	c, _ := newTestClient(t, rec, func(cfg *Config) { cfg.RetryWaitMax = 2 * time.Second })
 	start := time.Now()
 	st, err := c.ShowInstanceStatus(t.Context(), "i")
 	if err != nil {
@@ -105,7 +106,7 @@ func TestCreateRetryPolicy(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rec := &recorder{replies: []reply{tt.first, {status: 202, body: `{"instance_id":"i"}`}}}
+			rec := &recorder{replies: []reply{tt.first, {status: 202, body: `{"instance_id":"0198170e-4ca7-7ee4-89a7-fa631843920b"}`}}}
 			c, _ := newTestClient(t, rec)
 			_, err := c.CreateInstance(t.Context(), &CreateInstanceRequest{Name: "n", Password: "p"})
 			if n := len(rec.requests()); n != tt.wantReqs {
@@ -146,7 +147,7 @@ func (h *resetHandler) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
 }
 
 func TestCreateNotRetriedOnConnectionReset(t *testing.T) {
-	h := &resetHandler{failures: 1, ok: reply{status: 202, body: `{"instance_id":"i"}`}}
+	h := &resetHandler{failures: 1, ok: reply{status: 202, body: `{"instance_id":"0198170e-4ca7-7ee4-89a7-fa631843920b"}`}}
 	c, _ := newTestClient(t, h)
 	_, err := c.CreateInstance(t.Context(), &CreateInstanceRequest{Name: "n", Password: "p"})
 	if err == nil {
@@ -269,14 +270,57 @@ func TestBackoffBounds(t *testing.T) {
 	for attempt := 1; attempt <= 10; attempt++ {
 		full := min(c.waitMin<<(attempt-1), c.waitMax)
 		for range 50 {
-			d := c.backoff(attempt, 0)
-			if d < full/2 || d > full {
-				t.Fatalf("attempt %d: backoff %v outside [%v, %v]", attempt, d, full/2, full)
+			d, capped := c.backoff(attempt, 0)
+			if d < full/2 || d > full || capped {
+				t.Fatalf("attempt %d: backoff %v (capped %v) outside [%v, %v]", attempt, d, capped, full/2, full)
 			}
 		}
 	}
-	if d := c.backoff(1, 3*time.Second); d < 3*time.Second || d > 3*time.Second+c.waitMin/4 {
-		t.Errorf("Retry-After 3s gave %v", d)
+	if d, capped := c.backoff(1, 500*time.Millisecond); d < 500*time.Millisecond || d > 500*time.Millisecond+c.waitMin/4 || capped {
+		t.Errorf("Retry-After 500ms gave %v (capped %v)", d, capped)
+	}
+}
+
+// TestRetryAfterCapped: a Retry-After beyond the backoff maximum (an hour,
+// a day, an HTTP date in 9999) waits the maximum, never longer and never
+// zero, and says that it was capped.
+func TestRetryAfterCapped(t *testing.T) {
+	c := &Client{waitMin: 100 * time.Millisecond, waitMax: time.Second}
+	now := time.Date(2026, 11, 29, 8, 0, 0, 0, time.UTC)
+	for _, header := range []string{"3", "3600", "86400", "1e12", "Inf", "Fri, 31 Dec 9999 23:59:59 GMT"} {
+		asked := parseRetryAfter(header, now)
+		if asked <= c.waitMax {
+			t.Errorf("Retry-After %q parsed as %v, want more than the maximum %v", header, asked, c.waitMax)
+		}
+		for range 20 {
+			d, capped := c.backoff(1, asked)
+			if !capped || d > c.waitMax || d < c.waitMax-c.waitMin/4 {
+				t.Fatalf("Retry-After %q: backoff %v (capped %v), want about the maximum %v and capped", header, d, capped, c.waitMax)
+			}
+		}
+	}
+}
+
+// TestRetryAfterCappedEndToEnd: a 429 asking for a day is retried after
+// RetryWaitMax (milliseconds here), not a day later.
+func TestRetryAfterCappedEndToEnd(t *testing.T) {
+	rec := &recorder{replies: []reply{
+		{status: 429, body: `"Too many requests"`, header: map[string]string{"Retry-After": "86400"}},
+		{status: 429, body: `"Too many requests"`, header: map[string]string{"Retry-After": "Fri, 31 Dec 9999 23:59:59 GMT"}},
+		{status: 200, body: `{"state":"running"}`},
+	}}
+	c, _ := newTestClient(t, rec, func(cfg *Config) { cfg.RetryWaitMax = 50 * time.Millisecond })
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	start := time.Now()
+	if _, err := c.ShowInstanceStatus(ctx, "i"); err != nil {
+		t.Fatalf("ShowInstanceStatus: %v", err)
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("two capped Retry-After waits took %v, want about 2 x 50ms", took)
+	}
+	if n := len(rec.requests()); n != 3 {
+		t.Errorf("%d requests, want 3", n)
 	}
 }
 
@@ -292,8 +336,12 @@ func TestParseRetryAfter(t *testing.T) {
 		{"0.5", 500 * time.Millisecond},
 		{"0", 0},
 		{"-3", 0},
-		{"999999", 0},
+		{"NaN", 0},
+		{"-Inf", 0},
+		{"999999", 999999 * time.Second},
+		{"1e300", maxRetryAfter},
 		{"soon", 0},
+		{"Fri, 31 Dec 9999 23:59:59 GMT", maxRetryAfter},
 		{now.Add(7 * time.Second).Format(http.TimeFormat), 7 * time.Second},
 		{now.Add(-time.Minute).Format(http.TimeFormat), 0},
 	}

@@ -26,29 +26,47 @@ func (c *Client) ListServers(ctx context.Context, req *ListServersRequest) (*Lis
 	if req.Limit > 0 {
 		q.Set("limit", strconv.Itoa(req.Limit))
 	}
-	var out ListServersResponse
-	err := c.do(ctx, operation{
+	var wire struct {
+		Servers  *[]PhysicalServer `json:"servers"`
+		PageInfo *PageInfo         `json:"page_info"`
+		Count    *int              `json:"count"`
+	}
+	ans, err := c.do(ctx, operation{
 		name: "ListServers", method: http.MethodGet, path: apiPath("physicalservers"),
 		query: q, safety: safeToRepeat,
-	}, &out)
+	}, &wire)
 	if err != nil {
 		return nil, err
 	}
-	return &out, nil
+	if wire.Servers == nil {
+		return nil, ans.bodyError("ListServers", `no "servers" array`)
+	}
+	return &ListServersResponse{Servers: *wire.Servers, PageInfo: wire.PageInfo, Count: wire.Count, RequestID: ans.requestID}, nil
 }
 
 // AllServers iterates over every physical server matching req, page after
-// page. On error it yields a zero PhysicalServer with the error and stops.
+// page, with the same bounds as AllInstances (a page budget from count, no
+// repeated marker). On error it yields a zero PhysicalServer with the error
+// and stops.
 func (c *Client) AllServers(ctx context.Context, req ListServersRequest) iter.Seq2[PhysicalServer, error] {
-	return paginate(ctx, req.Marker, func(ctx context.Context, marker string) ([]PhysicalServer, *PageInfo, error) {
-		page := req
-		page.Marker = marker
-		resp, err := c.ListServers(ctx, &page)
-		if err != nil {
-			return nil, nil, err
+	return func(yield func(PhysicalServer, error) bool) {
+		l := newListing("ListServers", nil, req.Marker)
+		pages := paginate(ctx, req.Marker, func(ctx context.Context, marker string) ([]PhysicalServer, string, error) {
+			page := req
+			page.Marker = marker
+			resp, err := c.ListServers(ctx, &page)
+			if err != nil {
+				return nil, "", err
+			}
+			next, err := l.servers(resp)
+			return resp.Servers, next, err
+		})
+		for s, err := range pages {
+			if !yield(s, err) || err != nil {
+				return
+			}
 		}
-		return resp.Servers, resp.PageInfo, nil
-	})
+	}
 }
 
 // ShowServer returns one physical server (GET /v1/{project_id}/physicalservers/{id}).
@@ -57,12 +75,18 @@ func (c *Client) ShowServer(ctx context.Context, id string) (*PhysicalServer, er
 		return nil, errors.New("CloudDC ShowServer: server ID is empty")
 	}
 	var out PhysicalServer
-	err := c.do(ctx, operation{
+	ans, err := c.do(ctx, operation{
 		name: "ShowServer", method: http.MethodGet, path: apiPath("physicalservers", id),
 		safety: safeToRepeat,
 	}, &out)
 	if err != nil {
 		return nil, err
+	}
+	switch {
+	case out.ID == "":
+		return nil, ans.bodyError("ShowServer", `no "id"`)
+	case out.ID != id:
+		return nil, ans.bodyError("ShowServer", fmt.Sprintf("it describes server %s, not %s", out.ID, id))
 	}
 	return &out, nil
 }
@@ -84,7 +108,7 @@ func (c *Client) ChangeServerPowerState(ctx context.Context, req *ChangeServerPo
 		return nil, err
 	}
 	var out ChangeServerPowerStateResponse
-	err := c.do(ctx, operation{
+	_, err := c.do(ctx, operation{
 		name: "ChangeServerPowerState", method: http.MethodPut, path: apiPath("physicalservers", "power-state"),
 		body: req, safety: retryBeforeSideEffect,
 	}, &out)

@@ -2,7 +2,6 @@ package clouddc
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 )
 
@@ -12,7 +11,7 @@ import (
 // nothing.
 func (c *Client) ShowServerStatus(ctx context.Context) (*ServerStatusResponse, error) {
 	var out ServerStatusResponse
-	err := c.do(ctx, operation{
+	ans, err := c.do(ctx, operation{
 		name: "ShowServerStatus", method: http.MethodGet, path: apiPath("physicalservers", "status"),
 		safety: safeToRepeat,
 	}, &out)
@@ -20,7 +19,7 @@ func (c *Client) ShowServerStatus(ctx context.Context) (*ServerStatusResponse, e
 		return nil, err
 	}
 	if out.ServerStatus == nil && out.ServerPowerStatus == nil && out.ServerManageState == nil {
-		return nil, fmt.Errorf("CloudDC ShowServerStatus: the answer has no server_status, server_power_status or server_manage_state")
+		return nil, ans.bodyError("ShowServerStatus", "no server_status, server_power_status or server_manage_state")
 	}
 	return &out, nil
 }

@@ -200,7 +200,7 @@ func WaitForPowerState(ctx context.Context, api ServerAPI, ids []string, action 
 			switch {
 			case err != nil && ctx.Err() != nil:
 				return &PowerError{Target: target, Unfinished: unfinished(), Cause: ctx.Err()}
-			case IsNotFound(err):
+			case ServerNotFound(err, id):
 				failed[id] = true
 				last[id] = ServerResult{ID: id, Reason: "server not found"}
 				continue

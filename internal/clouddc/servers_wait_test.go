@@ -33,7 +33,7 @@ func (f *fakeServers) ShowServer(_ context.Context, id string) (*PhysicalServer,
 	defer f.mu.Unlock()
 	steps, ok := f.script[id]
 	if !ok {
-		return nil, &APIError{StatusCode: 404, Code: "iMetal.0100", Message: "server not found", Operation: "ShowServer"}
+		return nil, &APIError{StatusCode: 404, Code: "iMetal.0100", Message: "Physical servers ID not found: [" + id + "]", Operation: "ShowServer"}
 	}
 	n := f.calls[id]
 	f.calls[id] = n + 1

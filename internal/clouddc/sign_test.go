@@ -93,6 +93,7 @@ func TestSignatureMatchesOfficialSDK(t *testing.T) {
 		securityToken string
 		call          func(c *Client) error
 		template      string
+		reply         string // the answer's body; default {"instances":[]}
 	}{
 		{
 			name: "ListInstances with filters",
@@ -105,7 +106,8 @@ func TestSignatureMatchesOfficialSDK(t *testing.T) {
 			template: "/v1/{project_id}/instances",
 		},
 		{
-			name: "DeleteInstances body",
+			name:  "DeleteInstances body",
+			reply: `{"instances":[{"id":"0198170e-4ca7-7ee4-89a7-fa631843920b"}]}`,
 			call: func(c *Client) error {
 				_, err := c.DeleteInstances(t.Context(), []string{"0198170e-4ca7-7ee4-89a7-fa631843920b"})
 				return err
@@ -123,7 +125,10 @@ func TestSignatureMatchesOfficialSDK(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rec := &recorder{}
+			if tt.reply == "" {
+				tt.reply = `{"instances":[]}`
+			}
+			rec := &recorder{replies: []reply{{status: http.StatusOK, body: tt.reply}}}
 			c := newAKSKClient(t, rec, tt.securityToken)
 			if err := tt.call(c); err != nil {
 				t.Fatal(err)
@@ -177,7 +182,7 @@ func TestSignatureServerSideVerification(t *testing.T) {
 		t.Fatalf("server could not verify the signature: %v", verr)
 	}
 
-	rec := &recorder{}
+	rec := &recorder{replies: []reply{{status: http.StatusOK, body: `{"instances":[]}`}}}
 	c = newAKSKClient(t, rec, "")
 	if _, err := c.ListInstances(t.Context(), &ListInstancesRequest{InstanceIDs: []string{"x"}}); err != nil {
 		t.Fatal(err)

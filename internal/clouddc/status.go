@@ -11,15 +11,13 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 )
 
-// maxListPages bounds paging through one filtered ListInstances query (a
-// filter of 100 IDs fits one page of limit 100; this only guards a loop).
-const maxListPages = 20
-
 // observation is what one poll learned about one instance.
 type observation struct {
 	// Instance holds at least ID, State, OperationState and Error.
 	Instance Instance
-	// Gone is true when the instance no longer exists (404 / not listed).
+	// Gone is true when the API proved that the instance no longer exists
+	// (evidence.go): a 404 iMetal.0200 naming it, or its absence from a
+	// complete listing.
 	Gone bool
 }
 
@@ -72,7 +70,8 @@ type getResult struct {
 }
 
 // GetInstances returns the current Instance for each id; an id absent from
-// the map does not exist (404 / not listed). With Optimize, concurrent
+// the map does not exist: it was absent from a complete, well-formed listing
+// (evidence.go). Any doubt about the listing is an error, never an absence. With Optimize, concurrent
 // callers are merged into ListInstances calls of at most 100 IDs; without,
 // each id is looked up with its own ListInstances call.
 func (e *Engine) GetInstances(ctx context.Context, ids []string) (map[string]Instance, error) {
@@ -127,38 +126,35 @@ func (e *Engine) getChunk(ctx context.Context, ids []string) map[string]getResul
 	return out
 }
 
-// listChunk lists at most MaxFilterIDs instances by ID (following pages, in
-// case the service pages a filtered list).
+// listChunk lists at most MaxFilterIDs instances by ID, following every page
+// (a service may page smaller than asked) until the listing is complete or,
+// sooner, every ID is found. It returns an error, never a partial result,
+// when the listing cannot be complete (evidence.go): so an ID absent from
+// the map without an error is absent from a complete listing.
 func (e *Engine) listChunk(ctx context.Context, ids []string) (map[string]Instance, error) {
-	want := make(map[string]struct{}, len(ids))
-	for _, id := range ids {
-		want[id] = struct{}{}
-	}
 	found := make(map[string]Instance, len(ids))
+	l := newListing("ListInstances", ids, "")
 	req := &ListInstancesRequest{InstanceIDs: ids, Limit: MaxFilterIDs}
-	for range maxListPages {
+	for {
 		resp, err := e.api.ListInstances(ctx, req)
 		if err != nil {
 			return nil, fmt.Errorf("list %d instances: %w", len(ids), err)
 		}
+		next, err := l.instances(resp)
+		if err != nil {
+			return nil, fmt.Errorf("list %d instances: %w", len(ids), err)
+		}
 		for _, in := range resp.Instances {
-			if _, ok := want[in.ID]; ok {
-				found[in.ID] = in
-				if IsTerminalState(in.State) {
-					e.terminated.add(in.ID)
-				}
+			found[in.ID] = in
+			if IsTerminalState(in.State) {
+				e.terminated.add(in.ID)
 			}
 		}
-		next := ""
-		if resp.PageInfo != nil {
-			next = resp.PageInfo.NextMarker
-		}
-		if next == "" || next == req.Marker || len(resp.Instances) == 0 || len(found) == len(want) {
-			break
+		if next == "" || len(found) == len(ids) {
+			return found, nil
 		}
 		req = &ListInstancesRequest{InstanceIDs: ids, Limit: MaxFilterIDs, Marker: next}
 	}
-	return found, nil
 }
 
 // listMany lists any number of instances by ID, MaxFilterIDs per call, a few
@@ -195,6 +191,11 @@ func (e *Engine) showMany(ctx context.Context, ids []string) (obs map[string]obs
 	e.forEachLimited(ctx, len(ids), func(i int) {
 		id := ids[i]
 		st, err := e.api.ShowInstanceStatus(ctx, id)
+		if err == nil {
+			if problem := checkInstanceStatus(st); problem != "" {
+				err = &AnswerError{Operation: "ShowInstanceStatus", Problem: problem}
+			}
+		}
 		mu.Lock()
 		defer mu.Unlock()
 		switch {
@@ -203,9 +204,12 @@ func (e *Engine) showMany(ctx context.Context, ids []string) (obs map[string]obs
 			if IsTerminalState(st.State) {
 				e.terminated.add(id)
 			}
-		case IsNotFound(err):
+		case InstanceNotFound(err, id):
 			obs[id] = observation{Instance: Instance{ID: id}, Gone: true}
 		default:
+			// A 404 that is not the API's not-found answer naming this
+			// instance (a gateway's APIGW.0101, a bare 404) says nothing
+			// about it: an error like any other.
 			errs[id] = fmt.Errorf("show status of instance %s: %w", id, err)
 		}
 	})
@@ -245,8 +249,8 @@ func (e *Engine) forEachLimited(ctx context.Context, n int, fn func(i int)) {
 	wg.Wait()
 }
 
-// lookup returns one observation per id (gone when not listed), listing
-// directly (not coalesced).
+// lookup returns one observation per id (gone when absent from the
+// complete listing), listing directly (not coalesced).
 func (e *Engine) lookup(ctx context.Context, ids []string) (map[string]observation, error) {
 	found, errs, _ := e.listMany(ctx, ids)
 	for _, err := range errs {
@@ -263,15 +267,6 @@ func (e *Engine) lookup(ctx context.Context, ids []string) (map[string]observati
 	return out, nil
 }
 
-// apiError returns the *APIError in err's chain.
-func apiError(err error) (*APIError, bool) {
-	var ae *APIError
-	if errors.As(err, &ae) && ae != nil {
-		return ae, true
-	}
-	return nil, false
-}
-
 // isStateNotAllowed reports a 400 iMetal.0201: the operation is not allowed
 // in the instance's current state (for delete: usually already shutting down).
 func isStateNotAllowed(err error) bool {
@@ -282,8 +277,9 @@ func isStateNotAllowed(err error) bool {
 // isTransient reports errors worth another try after the client's own
 // retries: throttling, server errors and transport failures.
 func isTransient(err error) bool {
-	if err == nil || isContextErr(err) {
-		return false
+	var answerErr *AnswerError
+	if err == nil || isContextErr(err) || errors.As(err, &answerErr) {
+		return false // an answer came, but not one to trust: no retry fixes that
 	}
 	ae, ok := apiError(err)
 	if !ok {
