@@ -55,11 +55,15 @@ func (a *batchDeleteInstancesAction) Schema(_ context.Context, _ action.SchemaRe
 	resp.Schema = schema.Schema{
 		Description: "Deletes up to 50 CloudDC instances with one batch call and waits until every one is terminated. " +
 			"Instances that are already gone count as deleted; instances already shutting down are waited for; " +
-			"instances that end in state error are deleted again. Requires Terraform 1.14 or later.",
+			"an instance already in state error is deleted again (the API's retry). A deletion that fails while the " +
+			"action waits (the instance ends in state error) is reported with its error_msg and not retried within " +
+			"the same invoke: invoke the action again to retry it. Requires Terraform 1.14 or later.",
 		MarkdownDescription: "Deletes up to 50 CloudDC instances with one `DeleteInstances` (batch-delete) call and waits until " +
 			"every one is `terminated`. Instances that are already gone count as deleted; instances already `shutting-down` " +
-			"are waited for; instances that end in state `error` are deleted again. Progress (instances per state) is " +
-			"reported while it waits. Requires Terraform 1.14 or later.",
+			"are waited for; an instance already in state `error` is deleted again (`error` → `shutting-down` is the API's " +
+			"retry). A deletion that fails while the action waits (the instance ends in state `error`) is reported with its " +
+			"`error_msg` and not retried within the same invoke: invoke the action again to retry it. Progress (instances " +
+			"per state) is reported while it waits. Requires Terraform 1.14 or later.",
 		Attributes: map[string]schema.Attribute{
 			"instance_ids": schema.SetAttribute{
 				ElementType:         types.StringType,
@@ -91,9 +95,7 @@ func (a *batchDeleteInstancesAction) Configure(_ context.Context, req action.Con
 }
 
 func (a *batchDeleteInstancesAction) Invoke(ctx context.Context, req action.InvokeRequest, resp *action.InvokeResponse) {
-	if a.data == nil || a.data.engine == nil {
-		resp.Diagnostics.AddError("Provider not configured",
-			"The clouddc provider was not configured before clouddc_batch_delete_instances ran. This is a bug in the provider; please report it.")
+	if !a.data.ready(&resp.Diagnostics, "invoke clouddc_batch_delete_instances") {
 		return
 	}
 	var cfg batchDeleteInstancesModel

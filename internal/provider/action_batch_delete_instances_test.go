@@ -321,7 +321,7 @@ func TestActionsUnconfiguredProvider(t *testing.T) {
 		serverPowerActionType: {"server_ids": stringSet(fakeUUIDs(1)...), "action": tfString("on")},
 	} {
 		res := s.invoke(t.Context(), typeName, vals)
-		if got := errorText(res.diagnostics); !strings.Contains(got, "Provider not configured") {
+		if got := errorText(res.diagnostics); !strings.Contains(got, "The clouddc provider is not configured yet") {
 			t.Errorf("%s: want a provider-not-configured error, got %q", typeName, got)
 		}
 	}

@@ -114,9 +114,7 @@ func (a *serverPowerAction) Configure(_ context.Context, req action.ConfigureReq
 }
 
 func (a *serverPowerAction) Invoke(ctx context.Context, req action.InvokeRequest, resp *action.InvokeResponse) {
-	if a.data == nil || a.data.client == nil {
-		resp.Diagnostics.AddError("Provider not configured",
-			"The clouddc provider was not configured before clouddc_server_power ran. This is a bug in the provider; please report it.")
+	if !a.data.ready(&resp.Diagnostics, "invoke clouddc_server_power") {
 		return
 	}
 	var cfg serverPowerModel

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -37,6 +38,7 @@ type instanceStatusDataModel struct {
 	State          types.String     `tfsdk:"state"`
 	OperationState types.String     `tfsdk:"operation_state"`
 	Error          *errorStatusData `tfsdk:"error"`
+	Timeouts       timeouts.Value   `tfsdk:"timeouts"`
 }
 
 type errorStatusData struct {
@@ -49,7 +51,7 @@ func (d *instanceStatusDataSource) Metadata(_ context.Context, req datasource.Me
 	resp.TypeName = req.ProviderTypeName + "_instance_status"
 }
 
-func (d *instanceStatusDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+func (d *instanceStatusDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	const desc = "The status of one CloudDC instance (ShowInstanceStatus): its state, the state of its last " +
 		"operation, and why it failed, if it did."
 	resp.Schema = schema.Schema{
@@ -75,6 +77,9 @@ func (d *instanceStatusDataSource) Schema(_ context.Context, _ datasource.Schema
 				},
 			},
 		},
+		Blocks: map[string]schema.Block{
+			"timeouts": dataSourceTimeoutsBlock(ctx, "reading the status"),
+		},
 	}
 }
 
@@ -83,8 +88,7 @@ func (d *instanceStatusDataSource) Configure(_ context.Context, req datasource.C
 }
 
 func (d *instanceStatusDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	if d.data == nil {
-		resp.Diagnostics.AddError("Provider not configured", "The clouddc provider has no API client yet.")
+	if !d.data.ready(&resp.Diagnostics, "read data source clouddc_instance_status") {
 		return
 	}
 	var m instanceStatusDataModel
@@ -92,10 +96,12 @@ func (d *instanceStatusDataSource) Read(ctx context.Context, req datasource.Read
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, cancel := readContext(ctx, m.Timeouts, &resp.Diagnostics)
+	defer cancel()
 	id := m.ID.ValueString()
 	st, err := d.data.client.ShowInstanceStatus(ctx, id)
 	if err != nil {
-		if clouddc.IsNotFound(err) {
+		if clouddc.InstanceNotFound(err, id) {
 			resp.Diagnostics.AddAttributeError(path.Root("id"), "Instance not found",
 				fmt.Sprintf("No instance with ID %s exists in project %s: %s", id, d.data.projectID, err))
 			return

@@ -6,6 +6,7 @@ package provider
 import (
 	"context"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -41,6 +42,7 @@ type instancesDataModel struct {
 	ServerIDsFilter types.Set             `tfsdk:"server_ids"`
 	Instances       []instanceSummaryData `tfsdk:"instances"`
 	InstanceIDs     []string              `tfsdk:"instance_ids"`
+	Timeouts        timeouts.Value        `tfsdk:"timeouts"`
 }
 
 type instanceSummaryData struct {
@@ -76,7 +78,7 @@ func dsAttr(text string) schema.StringAttribute {
 	return schema.StringAttribute{Computed: true, Description: text, MarkdownDescription: text}
 }
 
-func (d *instancesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+func (d *instancesDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	const desc = "Lists CloudDC instances (every page of ListInstances), optionally filtered by ID, state or " +
 		"physical server."
 	resp.Schema = schema.Schema{
@@ -155,6 +157,9 @@ func (d *instancesDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 				},
 			},
 		},
+		Blocks: map[string]schema.Block{
+			"timeouts": dataSourceTimeoutsBlock(ctx, "listing every page"),
+		},
 	}
 }
 
@@ -169,8 +174,7 @@ func (d *instancesDataSource) Configure(_ context.Context, req datasource.Config
 }
 
 func (d *instancesDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	if d.data == nil {
-		resp.Diagnostics.AddError("Provider not configured", "The clouddc provider has no API client yet.")
+	if !d.data.ready(&resp.Diagnostics, "read data source clouddc_instances") {
 		return
 	}
 	var m instancesDataModel
@@ -178,6 +182,8 @@ func (d *instancesDataSource) Read(ctx context.Context, req datasource.ReadReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, cancel := readContext(ctx, m.Timeouts, &resp.Diagnostics)
+	defer cancel()
 	q := clouddc.ListInstancesRequest{InstanceState: m.State.ValueString()}
 	if !m.IDsFilter.IsNull() {
 		resp.Diagnostics.Append(m.IDsFilter.ElementsAs(ctx, &q.InstanceIDs, false)...)

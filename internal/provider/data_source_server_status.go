@@ -51,7 +51,7 @@ func healthCountAttrs() map[string]schema.Attribute {
 	}
 }
 
-func (d *serverStatusDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+func (d *serverStatusDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	const desc = "Counts the project's physical (iMetal) servers by health, power and management state with one " +
 		"ShowServerStatus call: a cheap way, whatever the size of the fleet, to check capacity or health " +
 		"(in a `check` block or a precondition) without listing every server with `clouddc_servers`. " +
@@ -95,6 +95,9 @@ func (d *serverStatusDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 				Computed:    true,
 			},
 		},
+		Blocks: map[string]schema.Block{
+			"timeouts": dataSourceTimeoutsBlock(ctx, "counting the servers"),
+		},
 	}
 }
 
@@ -102,16 +105,23 @@ func (d *serverStatusDataSource) Configure(_ context.Context, req datasource.Con
 	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
-func (d *serverStatusDataSource) Read(ctx context.Context, _ datasource.ReadRequest, resp *datasource.ReadResponse) {
-	if d.data == nil {
-		resp.Diagnostics.AddError("Provider not configured", "The clouddc provider has no API client yet.")
+func (d *serverStatusDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	if !d.data.ready(&resp.Diagnostics, "read data source clouddc_server_status") {
 		return
 	}
+	var cfg serverStatusDataModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := readContext(ctx, cfg.Timeouts, &resp.Diagnostics)
+	defer cancel()
 	st, err := d.data.client.ShowServerStatus(ctx)
 	if err != nil {
 		resp.Diagnostics.AddError("Cannot count servers", err.Error())
 		return
 	}
 	m := flattenServerStatus(st)
+	m.Timeouts = cfg.Timeouts
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }

@@ -4,6 +4,7 @@
 package provider
 
 import (
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"maps"
 	"slices"
 
@@ -19,6 +20,7 @@ type serverStatusDataModel struct {
 	HealthByDC  map[string]healthCounts `tfsdk:"health_by_dc"`
 	Power       *powerCounts            `tfsdk:"power"`
 	ManageState map[string]int64        `tfsdk:"manage_state"`
+	Timeouts    timeouts.Value          `tfsdk:"timeouts"`
 }
 
 // healthCounts are the server_status counts, project-wide or of one DC.

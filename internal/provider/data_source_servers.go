@@ -6,6 +6,7 @@ package provider
 import (
 	"context"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -31,9 +32,10 @@ type serversDataSource struct {
 }
 
 type serversDataModel struct {
-	ManageState types.String `tfsdk:"manage_state"`
-	Servers     []serverData `tfsdk:"servers"`
-	IDs         []string     `tfsdk:"ids"`
+	ManageState types.String   `tfsdk:"manage_state"`
+	Servers     []serverData   `tfsdk:"servers"`
+	IDs         []string       `tfsdk:"ids"`
+	Timeouts    timeouts.Value `tfsdk:"timeouts"`
 }
 
 type serverData struct {
@@ -67,7 +69,7 @@ func (d *serversDataSource) Metadata(_ context.Context, req datasource.MetadataR
 	resp.TypeName = req.ProviderTypeName + "_servers"
 }
 
-func (d *serversDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+func (d *serversDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	const desc = "Lists the project's physical (iMetal) servers, every page of ListServers, optionally only " +
 		"those in one management state (e.g. `ready` servers, which can take a new instance unless they are frozen)."
 	resp.Schema = schema.Schema{
@@ -130,6 +132,9 @@ func (d *serversDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 				},
 			},
 		},
+		Blocks: map[string]schema.Block{
+			"timeouts": dataSourceTimeoutsBlock(ctx, "listing every page"),
+		},
 	}
 }
 
@@ -138,8 +143,7 @@ func (d *serversDataSource) Configure(_ context.Context, req datasource.Configur
 }
 
 func (d *serversDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	if d.data == nil {
-		resp.Diagnostics.AddError("Provider not configured", "The clouddc provider has no API client yet.")
+	if !d.data.ready(&resp.Diagnostics, "read data source clouddc_servers") {
 		return
 	}
 	var m serversDataModel
@@ -147,6 +151,8 @@ func (d *serversDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, cancel := readContext(ctx, m.Timeouts, &resp.Diagnostics)
+	defer cancel()
 	m.Servers = []serverData{}
 	m.IDs = []string{}
 	filter := m.ManageState.ValueString()

@@ -142,10 +142,21 @@ func (p *clouddcProvider) Configure(ctx context.Context, req provider.ConfigureR
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if m.hasUnknown() {
-		// Values known only after apply (e.g. from another resource): leave the
-		// provider unconfigured for now; resources tolerate nil provider data.
-		tflog.Debug(ctx, "provider configuration has unknown values; deferring configuration")
+	if unknown := m.unknownAttributes(); len(unknown) > 0 {
+		// Values known only after apply (e.g. endpoint = some_resource.x.output
+		// at plan time): no client can be built yet. A Terraform that supports
+		// deferred actions is asked to defer everything of this provider;
+		// otherwise every resource, data source and action gets provider data
+		// without a client that names the unknown attributes, and its guard
+		// (providerData.ready / keepPriorState) explains what to do.
+		tflog.Info(ctx, "provider configuration has values known only after apply", map[string]any{"unknown": unknown})
+		if req.ClientCapabilities.DeferralAllowed {
+			resp.Deferred = &provider.Deferred{Reason: provider.DeferredReasonProviderConfigUnknown}
+		}
+		data := &providerData{unknown: unknown}
+		resp.ResourceData = data
+		resp.DataSourceData = data
+		resp.ActionData = data
 		return
 	}
 

@@ -61,12 +61,31 @@ func (c resolvedConfig) authMode() string {
 	return "ak/sk"
 }
 
-// hasUnknown reports whether any attribute is unknown (known only after apply).
-func (m providerModel) hasUnknown() bool {
-	return m.Region.IsUnknown() || m.Endpoint.IsUnknown() || m.ProjectID.IsUnknown() ||
-		m.AuthToken.IsUnknown() || m.AccessKey.IsUnknown() || m.SecretKey.IsUnknown() ||
-		m.SecurityToken.IsUnknown() || m.MaxRetries.IsUnknown() || m.RequestsPerSecond.IsUnknown() ||
-		m.Insecure.IsUnknown() || m.OptimizeAPICalls.IsUnknown()
+// unknownAttributes returns the names of the attributes whose values are
+// unknown (known only after apply), in schema order; nil when all are known.
+func (m providerModel) unknownAttributes() []string {
+	var names []string
+	for _, a := range []struct {
+		name    string
+		unknown bool
+	}{
+		{"region", m.Region.IsUnknown()},
+		{"endpoint", m.Endpoint.IsUnknown()},
+		{"project_id", m.ProjectID.IsUnknown()},
+		{"auth_token", m.AuthToken.IsUnknown()},
+		{"access_key", m.AccessKey.IsUnknown()},
+		{"secret_key", m.SecretKey.IsUnknown()},
+		{"security_token", m.SecurityToken.IsUnknown()},
+		{"max_retries", m.MaxRetries.IsUnknown()},
+		{"requests_per_second", m.RequestsPerSecond.IsUnknown()},
+		{"insecure", m.Insecure.IsUnknown()},
+		{"optimize_api_calls", m.OptimizeAPICalls.IsUnknown()},
+	} {
+		if a.unknown {
+			names = append(names, a.name)
+		}
+	}
+	return names
 }
 
 // resolveConfig merges the provider block with the environment and checks the

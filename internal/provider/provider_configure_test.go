@@ -4,6 +4,7 @@
 package provider
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -15,6 +16,12 @@ import (
 // configureWith runs the provider's Configure on a configuration whose
 // attributes are all null except those in set.
 func configureWith(t *testing.T, set map[string]tftypes.Value) *provider.ConfigureResponse {
+	t.Helper()
+	return configureWithRequest(t, set, nil)
+}
+
+// configureWithRequest is configureWith with a hook to change the request.
+func configureWithRequest(t *testing.T, set map[string]tftypes.Value, mod func(*provider.ConfigureRequest)) *provider.ConfigureResponse {
 	t.Helper()
 	p := New("test")()
 	var sresp provider.SchemaResponse
@@ -31,22 +38,43 @@ func configureWith(t *testing.T, set map[string]tftypes.Value) *provider.Configu
 		vals[name] = v
 	}
 	req := provider.ConfigureRequest{Config: tfsdk.Config{Schema: sresp.Schema, Raw: tftypes.NewValue(typ, vals)}}
+	if mod != nil {
+		mod(&req)
+	}
 	var resp provider.ConfigureResponse
 	p.Configure(t.Context(), req, &resp)
 	return &resp
 }
 
-func TestConfigureUnknownValuesDefer(t *testing.T) {
+// TestConfigureUnknownValues: a provider block with values known only after
+// apply is no error; every resource, data source and action gets the same
+// provider data without a client that names the unknown attributes (nil
+// data used to make them dereference nil and crash the plugin), and a
+// Terraform that allows deferrals is asked to defer.
+func TestConfigureUnknownValues(t *testing.T) {
 	t.Parallel()
-	resp := configureWith(t, map[string]tftypes.Value{
-		"endpoint":   tftypes.NewValue(tftypes.String, tftypes.UnknownValue),
-		"project_id": tftypes.NewValue(tftypes.String, "p"),
-	})
-	if resp.Diagnostics.HasError() {
-		t.Fatalf("unknown values must not be an error: %v", resp.Diagnostics)
-	}
-	if resp.ResourceData != nil || resp.DataSourceData != nil || resp.ActionData != nil {
-		t.Error("an unconfigured provider must hand out no data")
+	for _, deferral := range []bool{false, true} {
+		resp := configureWithRequest(t, map[string]tftypes.Value{
+			"endpoint":   tftypes.NewValue(tftypes.String, tftypes.UnknownValue),
+			"project_id": tftypes.NewValue(tftypes.String, "p"),
+			"auth_token": tftypes.NewValue(tftypes.String, tftypes.UnknownValue),
+		}, func(req *provider.ConfigureRequest) { req.ClientCapabilities.DeferralAllowed = deferral })
+		if resp.Diagnostics.HasError() {
+			t.Fatalf("unknown values must not be an error: %v", resp.Diagnostics)
+		}
+		pd, ok := resp.ResourceData.(*providerData)
+		if !ok || pd.configured() || !slices.Equal(pd.unknown, []string{"endpoint", "auth_token"}) {
+			t.Fatalf("deferral %v: ResourceData = %#v, want unconfigured data naming endpoint and auth_token", deferral, resp.ResourceData)
+		}
+		if resp.DataSourceData != pd || resp.ActionData != pd {
+			t.Errorf("deferral %v: resources, data sources and actions must share the provider data", deferral)
+		}
+		switch {
+		case deferral && (resp.Deferred == nil || resp.Deferred.Reason != provider.DeferredReasonProviderConfigUnknown):
+			t.Errorf("with deferrals allowed, Deferred = %v, want reason provider config unknown", resp.Deferred)
+		case !deferral && resp.Deferred != nil:
+			t.Errorf("without deferrals allowed, Deferred = %v, want nil", resp.Deferred)
+		}
 	}
 }
 

@@ -37,6 +37,7 @@ import (
 // Default timeouts of clouddc_instance operations.
 const (
 	instanceCreateTimeout = 30 * time.Minute
+	instanceReadTimeout   = 5 * time.Minute
 	instanceUpdateTimeout = 30 * time.Minute
 	instanceDeleteTimeout = 30 * time.Minute
 )
@@ -215,8 +216,8 @@ func (r *instanceResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 			"launched_at":     computed("When the instance last finished provisioning, as the service reports it."),
 		},
 		Blocks: map[string]schema.Block{
-			"timeouts": timeoutsBlock(ctx, timeouts.Opts{Create: true, Update: true, Delete: true},
-				"create: 30m, update: 30m, delete: 30m"),
+			"timeouts": timeoutsBlock(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true},
+				"create: 30m, read: 5m, update: 30m, delete: 30m"),
 		},
 	}
 }
@@ -340,17 +341,6 @@ func (r *instanceResource) Configure(_ context.Context, req resource.ConfigureRe
 	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
-// configured reports an error when the provider has no API client yet.
-func (r *instanceResource) configured(diags *diag.Diagnostics) bool {
-	if r.data == nil {
-		diags.AddError("Provider not configured",
-			"The clouddc provider has no API client: its configuration has values known only after apply. "+
-				"Make the provider settings known at plan time.")
-		return false
-	}
-	return true
-}
-
 // configPassword returns the password in the configuration: password, or the
 // write-only password_wo (only ever present in the configuration).
 func configPassword(ctx context.Context, cfg interface {
@@ -366,7 +356,7 @@ func configPassword(ctx context.Context, cfg interface {
 }
 
 func (r *instanceResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	if !r.configured(&resp.Diagnostics) {
+	if !r.data.ready(&resp.Diagnostics, "create clouddc_instance") {
 		return
 	}
 	var plan instanceModel
@@ -401,8 +391,7 @@ func (r *instanceResource) Create(ctx context.Context, req resource.CreateReques
 
 	created, err := r.data.client.CreateInstance(ctx, createReq)
 	if err != nil {
-		resp.Diagnostics.AddError("Cannot create instance",
-			fmt.Sprintf("CreateInstance for %q failed: %s", createReq.Name, err))
+		resp.Diagnostics.AddError("Cannot create instance", createErrorDetail(createReq.Name, err))
 		return
 	}
 	id := created.InstanceID
@@ -431,6 +420,22 @@ func (r *instanceResource) Create(ctx context.Context, req resource.CreateReques
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
+// createErrorDetail explains a failed CreateInstance. When the API accepted
+// the request but its answer carried no usable instance ID, an instance may
+// exist that nothing tracks: say so, with the request ID, and what to do.
+func createErrorDetail(name string, err error) string {
+	var ae *clouddc.AnswerError
+	if errors.As(err, &ae) {
+		return fmt.Sprintf("CreateInstance for %q was accepted, but the answer carries no usable instance ID: %s.\n\n"+
+			"An instance named %q may have been created, and Terraform cannot track it without its ID, so nothing was "+
+			"stored in state. Look for it (the clouddc_instances data source, or the CloudDC console; quote the request "+
+			"ID above to CloudDC support if it cannot be found), then either import it with "+
+			"terraform import <address of this clouddc_instance> <instance ID>, or delete it, before you apply again.",
+			name, err, name)
+	}
+	return fmt.Sprintf("CreateInstance for %q failed: %s", name, err)
+}
+
 // waitErrorDetail explains a failed wait, saying what to do on a timeout.
 func waitErrorDetail(id, op string, timeout time.Duration, err error) string {
 	if errors.Is(err, context.DeadlineExceeded) {
@@ -441,18 +446,25 @@ func waitErrorDetail(id, op string, timeout time.Duration, err error) string {
 }
 
 func (r *instanceResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	if !r.configured(&resp.Diagnostics) {
-		return
-	}
 	var state instanceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	id := state.ID.ValueString()
+	if r.data.keepPriorState(&resp.Diagnostics, "clouddc_instance "+id) {
+		return
+	}
 	if !r.sameProject(ctx, req.Identity, id, &resp.Diagnostics) {
 		return
 	}
+	timeout, d := state.Timeouts.Read(ctx, instanceReadTimeout)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	got, err := r.data.engine.GetInstances(ctx, []string{id})
 	if err != nil {
 		resp.Diagnostics.AddError("Cannot read instance", fmt.Sprintf("Instance %s: %s", id, err))
@@ -472,7 +484,7 @@ func (r *instanceResource) Read(ctx context.Context, req resource.ReadRequest, r
 }
 
 func (r *instanceResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	if !r.configured(&resp.Diagnostics) {
+	if !r.data.ready(&resp.Diagnostics, "update clouddc_instance") {
 		return
 	}
 	var plan, state instanceModel
@@ -601,7 +613,7 @@ func ipChanged(plan, state []networkInterfaceModel) bool {
 }
 
 func (r *instanceResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	if !r.configured(&resp.Diagnostics) {
+	if !r.data.ready(&resp.Diagnostics, "delete clouddc_instance") {
 		return
 	}
 	var state instanceModel
@@ -657,7 +669,7 @@ func (r *instanceResource) ImportState(ctx context.Context, req resource.ImportS
 			fmt.Sprintf("%q is not an instance ID: expected a lower-case UUID such as 0198170e-4ca7-7ee4-89a7-fa631843920b.", id))
 		return
 	}
-	if !r.configured(&resp.Diagnostics) {
+	if !r.data.ready(&resp.Diagnostics, "import clouddc_instance") {
 		return
 	}
 	if project != "" && project != r.data.projectID {

@@ -5,6 +5,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -45,6 +46,7 @@ var (
 // Default timeouts of clouddc_instances.
 const (
 	fleetCreateTimeout = 30 * time.Minute
+	fleetReadTimeout   = 5 * time.Minute
 	fleetUpdateTimeout = 10 * time.Minute
 	fleetDeleteTimeout = 30 * time.Minute
 )
@@ -201,9 +203,11 @@ func (r *instancesResource) Schema(ctx context.Context, _ resource.SchemaRequest
 		Blocks: map[string]schema.Block{
 			"timeouts": timeouts.Block(ctx, timeouts.Opts{
 				Create:            true,
+				Read:              true,
 				Update:            true,
 				Delete:            true,
 				CreateDescription: "How long starting the fleet and waiting until every instance is running may take (default 30m).",
+				ReadDescription:   "How long reading the instances on refresh may take (default 5m).",
 				UpdateDescription: "How long changing the password may take (default 10m).",
 				DeleteDescription: "How long deleting the fleet and waiting until every instance is terminated may take (default 30m). " +
 					"When it runs out, the error lists what remains and the state keeps exactly those instances.",
@@ -235,6 +239,9 @@ func (r *instancesResource) Configure(_ context.Context, req resource.ConfigureR
 }
 
 func (r *instancesResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	if !r.data.ready(&resp.Diagnostics, "create clouddc_instances") {
+		return
+	}
 	var plan, cfg instancesModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
@@ -255,17 +262,21 @@ func (r *instancesResource) Create(ctx context.Context, req resource.CreateReque
 	}
 	out, err := r.data.client.RunInstances(ctx, runReq)
 	if err != nil {
-		resp.Diagnostics.AddError("Starting the CloudDC instances failed", fmt.Sprintf(
-			"RunInstances for %d instances named %q: %s", plan.InstanceCount.ValueInt64(), runReq.Name, err))
+		detail := fmt.Sprintf("RunInstances for %d instances named %q: %s", plan.InstanceCount.ValueInt64(), runReq.Name, err)
+		var ae *clouddc.AnswerError
+		if errors.As(err, &ae) {
+			detail += fmt.Sprintf("\n\nThe request was accepted, but its answer does not say which instances were created, "+
+				"so nothing was stored in state. Instances named %q may exist that Terraform does not track: look for them "+
+				"(the clouddc_instances data source, or the CloudDC console; quote the request ID above to CloudDC support), "+
+				"then import them (terraform import <address of this clouddc_instances> id1,id2,...) or delete them before "+
+				"you apply again.", runReq.Name)
+		}
+		resp.Diagnostics.AddError("Starting the CloudDC instances failed", detail)
 		return
 	}
 	ids := make([]string, 0, len(out.Instances))
 	for _, inst := range out.Instances {
 		ids = append(ids, inst.ID)
-	}
-	if len(ids) == 0 {
-		resp.Diagnostics.AddError("Starting the CloudDC instances failed", "RunInstances succeeded but returned no instance IDs.")
-		return
 	}
 	tflog.Info(ctx, "started CloudDC instances; waiting until they are running", map[string]any{"count": len(ids)})
 
@@ -296,10 +307,17 @@ func (r *instancesResource) Read(ctx context.Context, req resource.ReadRequest, 
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if r.data.keepPriorState(&resp.Diagnostics, "clouddc_instances "+state.Name.ValueString()) {
+		return
+	}
+	timeout, diags := state.Timeouts.Read(ctx, fleetReadTimeout)
+	resp.Diagnostics.Append(diags...)
 	ids := stringsFrom(ctx, state.IDs, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	existing, missing, err := lookupInstances(ctx, r.data.engine, ids)
 	if err != nil {
 		resp.Diagnostics.AddError("Reading the CloudDC instances failed", err.Error())
@@ -324,6 +342,9 @@ func (r *instancesResource) Read(ctx context.Context, req resource.ReadRequest, 
 }
 
 func (r *instancesResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	if !r.data.ready(&resp.Diagnostics, "update clouddc_instances") {
+		return
+	}
 	var plan, state, cfg instancesModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
@@ -355,6 +376,9 @@ func (r *instancesResource) Update(ctx context.Context, req resource.UpdateReque
 }
 
 func (r *instancesResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	if !r.data.ready(&resp.Diagnostics, "delete clouddc_instances") {
+		return
+	}
 	var state instancesModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
@@ -401,6 +425,9 @@ func (r *instancesResource) ImportState(ctx context.Context, req resource.Import
 	ids, err := parseImportIDs(req.ID)
 	if err != nil {
 		resp.Diagnostics.AddError("Invalid import ID", err.Error())
+		return
+	}
+	if !r.data.ready(&resp.Diagnostics, "import clouddc_instances") {
 		return
 	}
 	existing, missing, err := lookupInstances(ctx, r.data.engine, ids)

@@ -15,6 +15,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -62,13 +64,16 @@ func (r *instancesBatchDeleteResource) Schema(ctx context.Context, _ resource.Sc
 			"one batch-delete call for the instances that still exist, then a wait until every one is `terminated`. " +
 			"Creating the resource changes nothing in the cloud; it only checks that every instance exists. " +
 			"Changing `instance_ids` updates in place: added instances are adopted, removed instances are released " +
-			"and left running (they are not deleted). If a deletion fails or times out, the state keeps exactly the " +
-			"instances that still exist, so the next `terraform destroy` resumes with them.",
+			"and left running (they are not deleted). `instance_ids` always stays as you wrote it; `remaining_ids` " +
+			"tracks which of them may still exist. If a deletion fails or times out, `remaining_ids` keeps exactly the " +
+			"instances that still exist, so the next `terraform destroy` resumes with them (raise `timeouts { delete }` " +
+			"and run `terraform apply` first to give it more time).",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Description: "Identifier of this batch: the first 16 bytes of the SHA-256 of the sorted `instance_ids` " +
 					"joined by commas, in hex. It is recomputed when `instance_ids` changes and has no meaning in CloudDC.",
-				Computed: true,
+				Computed:      true,
+				PlanModifiers: []planmodifier.String{keepWhileInstanceIDsUnchanged{}},
 			},
 			"instance_ids": schema.SetAttribute{
 				Description: "IDs of the instances to adopt: 1 to 50 lower-case UUIDs (one batch-delete call takes at most 50). " +
@@ -79,26 +84,34 @@ func (r *instancesBatchDeleteResource) Schema(ctx context.Context, _ resource.Sc
 				Validators:  batchInstanceIDsValidators(),
 			},
 			"remaining_ids": schema.SetAttribute{
-				Description: "IDs from `instance_ids` whose instances still exist (not terminated, not deleted), as of the last refresh. " +
-					"Destroy deletes these. The resource disappears from state once this would be empty.",
-				ElementType: types.StringType,
-				Computed:    true,
+				Description: "IDs from `instance_ids` whose instances may still exist, as of the last refresh or destroy: " +
+					"an instance leaves this set only once CloudDC proves it gone (terminated, or not found). Destroy deletes " +
+					"these. When it is empty there is nothing left to delete, and destroy only removes the resource from state.",
+				ElementType:   types.StringType,
+				Computed:      true,
+				PlanModifiers: []planmodifier.Set{keepWhileInstanceIDsUnchanged{}},
 			},
 			"states": schema.MapAttribute{
-				Description: "State of each remaining instance (e.g. `running`, `stopped`, `shutting-down`, `error`), keyed by instance ID, as of the last refresh.",
-				ElementType: types.StringType,
-				Computed:    true,
+				Description: "State of each remaining instance (e.g. `running`, `stopped`, `shutting-down`, `error`), keyed by instance ID, " +
+					"as of the last refresh or destroy.",
+				ElementType:   types.StringType,
+				Computed:      true,
+				PlanModifiers: []planmodifier.Map{keepWhileInstanceIDsUnchanged{}},
 			},
 		},
 		Blocks: map[string]schema.Block{
 			"timeouts": timeouts.Block(ctx, timeouts.Opts{
 				Create:            true,
+				Read:              true,
 				Update:            true,
 				Delete:            true,
 				CreateDescription: "How long the lookup of the instances may take on create (default 5m).",
+				ReadDescription:   "How long the lookup of the remaining instances may take on refresh (default 5m).",
 				UpdateDescription: "How long the lookup of added instances may take on update (default 5m).",
 				DeleteDescription: "How long the batch delete and the wait until every instance is terminated may take (default 30m). " +
-					"When it runs out, the error lists what remains and the state keeps exactly those instances.",
+					"When it runs out, the error lists what remains and `remaining_ids` keeps exactly those instances. " +
+					"Terraform reads this timeout from state: to give a destroy more time, raise it, run `terraform apply`, " +
+					"then `terraform destroy`.",
 			}),
 		},
 	}
@@ -109,6 +122,9 @@ func (r *instancesBatchDeleteResource) Configure(_ context.Context, req resource
 }
 
 func (r *instancesBatchDeleteResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	if !r.data.ready(&resp.Diagnostics, "create clouddc_instances_batch_delete") {
+		return
+	}
 	var plan instancesBatchDeleteModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
@@ -135,31 +151,50 @@ func (r *instancesBatchDeleteResource) Create(ctx context.Context, req resource.
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
+// Read refreshes remaining_ids and states: an instance leaves remaining_ids
+// only when CloudDC proves it gone. instance_ids is never touched, and the
+// resource stays in state even when nothing remains: removing it would make
+// the next plan create it again from instance_ids, and that create would
+// fail on the instances already terminated (the documented rerun after a
+// delete timeout, "raise the timeout, apply, destroy", must keep working
+// when the rest finished in the meantime).
 func (r *instancesBatchDeleteResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state instancesBatchDeleteModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if r.data.keepPriorState(&resp.Diagnostics, "clouddc_instances_batch_delete "+state.ID.ValueString()) {
+		return
+	}
+	timeout, diags := state.Timeouts.Read(ctx, batchDeleteLookupTimeout)
+	resp.Diagnostics.Append(diags...)
 	ids := state.trackedIDs(ctx, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	existing, _, err := lookupInstances(ctx, r.data.engine, ids)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	existing, missing, err := lookupInstances(ctx, r.data.engine, ids)
 	if err != nil {
 		resp.Diagnostics.AddError("Reading CloudDC instances failed", err.Error())
 		return
 	}
-	if len(existing) == 0 {
-		tflog.Info(ctx, "every adopted instance is gone; removing the batch from state", map[string]any{"instance_ids": ids})
-		resp.State.RemoveResource(ctx)
-		return
+	if len(missing) > 0 {
+		tflog.Info(ctx, "adopted instances are gone; dropping them from remaining_ids", map[string]any{"gone": missing})
 	}
 	state.setExisting(ids, existing)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
+// Update adopts added instances and releases removed ones. While
+// instance_ids is unchanged (a new timeout, say) it calls nothing and keeps
+// remaining_ids and states as planned (from state), so a plan shows no diff
+// for them.
 func (r *instancesBatchDeleteResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	if !r.data.ready(&resp.Diagnostics, "update clouddc_instances_batch_delete") {
+		return
+	}
 	var plan, state instancesBatchDeleteModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
@@ -190,7 +225,21 @@ func (r *instancesBatchDeleteResource) Update(ctx context.Context, req resource.
 			released = append(released, id)
 		}
 	}
-	existing := r.adopt(ctx, ids, added, &resp.Diagnostics)
+	if len(added) == 0 && len(released) == 0 {
+		plan.ID, plan.RemainingIDs, plan.States = state.ID, state.RemainingIDs, state.States
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		return
+	}
+	// Look up the added instances (each must exist) and the kept ones that
+	// may still exist; kept instances already proven gone stay gone.
+	remaining := state.trackedIDs(ctx, &resp.Diagnostics)
+	lookup := slices.Clone(added)
+	for _, id := range ids {
+		if slices.Contains(remaining, id) && !slices.Contains(lookup, id) {
+			lookup = append(lookup, id)
+		}
+	}
+	existing := r.adopt(ctx, lookup, added, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -200,7 +249,14 @@ func (r *instancesBatchDeleteResource) Update(ctx context.Context, req resource.
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
+// Delete deletes remaining_ids. On a partial failure or a timeout it keeps
+// instance_ids as the user wrote them and sets remaining_ids and states to
+// the unfinished instances, so that the next destroy resumes with exactly
+// those, and a plan of the unchanged configuration shows no change.
 func (r *instancesBatchDeleteResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	if !r.data.ready(&resp.Diagnostics, "delete clouddc_instances_batch_delete") {
+		return
+	}
 	var state instancesBatchDeleteModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
@@ -223,14 +279,14 @@ func (r *instancesBatchDeleteResource) Delete(ctx context.Context, req resource.
 	if remaining == nil {
 		return // Nothing is known about what remains: keep the prior state.
 	}
-	// Keep exactly the unfinished instances, so the next destroy resumes with them.
+	// Keep exactly the unfinished instances, so the next destroy resumes
+	// with them; instance_ids stays as configured.
 	remainingIDs := make([]string, 0, len(remaining))
 	states := make(map[string]attr.Value, len(remaining))
 	for _, res := range remaining {
 		remainingIDs = append(remainingIDs, res.ID)
 		states[res.ID] = types.StringValue(res.State)
 	}
-	state.InstanceIDs = stringSetValue(remainingIDs)
 	state.RemainingIDs = stringSetValue(remainingIDs)
 	state.States = types.MapValueMust(types.StringType, states)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
@@ -246,6 +302,9 @@ func (r *instancesBatchDeleteResource) ImportState(ctx context.Context, req reso
 		resp.Diagnostics.AddError("Invalid import ID", fmt.Sprintf(
 			"clouddc_instances_batch_delete holds at most %d instances, got %d; import them into several resources.",
 			clouddc.MaxBatchIDs, len(ids)))
+		return
+	}
+	if !r.data.ready(&resp.Diagnostics, "import clouddc_instances_batch_delete") {
 		return
 	}
 	existing := r.adopt(ctx, ids, ids, &resp.Diagnostics)
@@ -283,7 +342,7 @@ func (r *instancesBatchDeleteResource) adopt(ctx context.Context, ids, mustExist
 }
 
 // trackedIDs returns the IDs that may still exist: remaining_ids when it is
-// known, else instance_ids.
+// known, else instance_ids (a state written before remaining_ids existed).
 func (m *instancesBatchDeleteModel) trackedIDs(ctx context.Context, diags *diag.Diagnostics) []string {
 	if !m.RemainingIDs.IsNull() && !m.RemainingIDs.IsUnknown() {
 		return stringsFrom(ctx, m.RemainingIDs, diags)
@@ -304,4 +363,46 @@ func (m *instancesBatchDeleteModel) setExisting(ids []string, existing map[strin
 	}
 	m.RemainingIDs = stringSetValue(remaining)
 	m.States = types.MapValueMust(types.StringType, states)
+}
+
+// keepWhileInstanceIDsUnchanged plans a computed attribute of
+// clouddc_instances_batch_delete (id, remaining_ids, states) as it is in
+// state while instance_ids is unchanged: then only a refresh or a destroy
+// changes it, so an update (a new delete timeout, say) shows no diff for it.
+// When instance_ids changes, the value is left unknown (recomputed).
+type keepWhileInstanceIDsUnchanged struct{}
+
+func (keepWhileInstanceIDsUnchanged) Description(context.Context) string {
+	return "Keeps the value in state while instance_ids is unchanged."
+}
+
+func (m keepWhileInstanceIDsUnchanged) MarkdownDescription(ctx context.Context) string {
+	return m.Description(ctx)
+}
+
+func (keepWhileInstanceIDsUnchanged) PlanModifyString(ctx context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
+	if !req.StateValue.IsNull() && req.PlanValue.IsUnknown() && instanceIDsUnchanged(ctx, req.Plan, req.State, &resp.Diagnostics) {
+		resp.PlanValue = req.StateValue
+	}
+}
+
+func (keepWhileInstanceIDsUnchanged) PlanModifySet(ctx context.Context, req planmodifier.SetRequest, resp *planmodifier.SetResponse) {
+	if !req.StateValue.IsNull() && req.PlanValue.IsUnknown() && instanceIDsUnchanged(ctx, req.Plan, req.State, &resp.Diagnostics) {
+		resp.PlanValue = req.StateValue
+	}
+}
+
+func (keepWhileInstanceIDsUnchanged) PlanModifyMap(ctx context.Context, req planmodifier.MapRequest, resp *planmodifier.MapResponse) {
+	if !req.StateValue.IsNull() && req.PlanValue.IsUnknown() && instanceIDsUnchanged(ctx, req.Plan, req.State, &resp.Diagnostics) {
+		resp.PlanValue = req.StateValue
+	}
+}
+
+// instanceIDsUnchanged reports whether the planned instance_ids is known and
+// equal to the one in state.
+func instanceIDsUnchanged(ctx context.Context, plan tfsdk.Plan, state tfsdk.State, diags *diag.Diagnostics) bool {
+	var planned, prior types.Set
+	diags.Append(plan.GetAttribute(ctx, path.Root("instance_ids"), &planned)...)
+	diags.Append(state.GetAttribute(ctx, path.Root("instance_ids"), &prior)...)
+	return !diags.HasError() && !planned.IsUnknown() && !planned.IsNull() && planned.Equal(prior)
 }

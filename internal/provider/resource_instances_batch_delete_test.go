@@ -238,8 +238,9 @@ func TestAccInstancesBatchDelete_destroyGoneAndShuttingDown(t *testing.T) {
 
 // TestAccInstancesBatchDelete_deleteFailureKeepsState makes every deletion
 // end in state error: the destroy names each failed instance with its
-// message, the state keeps exactly those, and a second destroy without the
-// fault completes.
+// message, remaining_ids keeps exactly those while instance_ids stays as
+// configured (so the unchanged configuration plans nothing), and a second
+// destroy without the fault completes.
 func TestAccInstancesBatchDelete_deleteFailureKeepsState(t *testing.T) {
 	testAccPreCheck(t)
 	srv := newAccEmulator(t, emulator.Config{})
@@ -273,13 +274,14 @@ func TestAccInstancesBatchDelete_deleteFailureKeepsState(t *testing.T) {
 				ExpectError: fleetAnyOrder(failA, failB, "Failed to delete instance"),
 			},
 			{
-				// The state holds exactly the two failed instances: a config
-				// naming just them plans nothing.
+				// remaining_ids holds exactly the two failed instances and
+				// instance_ids all three as configured: the unchanged
+				// configuration plans nothing.
 				PreConfig: func() {
 					rate := 0.0
 					srv.Emulator.SetFaults(emulator.Faults{DeleteFailureRate: &rate})
 				},
-				Config: batchDeleteConfig(srv, failA, failB),
+				Config: batchDeleteConfig(srv, ids...),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
@@ -290,16 +292,7 @@ func TestAccInstancesBatchDelete_deleteFailureKeepsState(t *testing.T) {
 					})),
 				},
 				Check: func(s *terraform.State) error {
-					got, err := fleetStateIDs(s, batchDeleteAddr, "instance_ids")
-					if err != nil {
-						return err
-					}
-					slices.Sort(got)
-					if !slices.Equal(got, failed) {
-						return fmt.Errorf("instance_ids in state = %s, want exactly the failed %s",
-							strings.Join(got, ","), strings.Join(failed, ","))
-					}
-					return nil
+					return checkBatchIDs(s, ids, failed)
 				},
 			},
 		},
@@ -356,6 +349,141 @@ func TestAccInstancesBatchDelete_deleteTimeout(t *testing.T) {
 				PreConfig: clock.Resume,
 				Config:    withTimeout("1m"),
 				Destroy:   true,
+			},
+		},
+	})
+}
+
+// checkBatchIDs fails unless the batch in state keeps instance_ids exactly
+// as configured and remaining_ids exactly as want.
+func checkBatchIDs(s *terraform.State, configured, remaining []string) error {
+	for attr, want := range map[string][]string{"instance_ids": configured, "remaining_ids": remaining} {
+		got, err := fleetStateIDs(s, batchDeleteAddr, attr)
+		if err != nil {
+			return err
+		}
+		got, want = slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(want))
+		if !slices.Equal(got, want) {
+			return fmt.Errorf("%s in state = %s, want %s", attr, strings.Join(got, ","), strings.Join(want, ","))
+		}
+	}
+	return nil
+}
+
+// batchDeleteWithTimeout is batchDeleteConfig with a timeouts { delete } block.
+func batchDeleteWithTimeout(srv *emulatortest.Server, timeout string, ids ...string) string {
+	return strings.Replace(batchDeleteConfig(srv, ids...), "instance_ids =",
+		fmt.Sprintf("timeouts {\n    delete = %q\n  }\n  instance_ids =", timeout), 1)
+}
+
+// TestAccInstancesBatchDelete_rerunAfterTimeoutAsTheGuideSays follows the
+// batch-deletion guide after a delete timeout where part of the batch was
+// already gone: raise timeouts { delete }, terraform apply, terraform
+// destroy, with the configuration unchanged otherwise. The timeout keeps
+// instance_ids as configured and remaining_ids at the unfinished instances;
+// the apply is an in-place update of the timeout only (no "Unknown CloudDC
+// instances" for the one already terminated), and the destroy completes.
+func TestAccInstancesBatchDelete_rerunAfterTimeoutAsTheGuideSays(t *testing.T) {
+	testAccPreCheck(t)
+	clock := &fleetClock{}
+	srv := newAccEmulator(t, emulator.Config{DeleteDuration: 200 * time.Millisecond, Now: clock.Now})
+	client := testAccClient(t, srv)
+	ids := testAccCreateInstances(t, srv, 3)
+	done, slow := ids[0], ids[1:]
+
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy: func(*terraform.State) error {
+			return fleetCheckStates(t, client, "gone", ids...)
+		},
+		Steps: []resource.TestStep{
+			{Config: batchDeleteWithTimeout(srv, "300ms", ids...)},
+			{
+				// One instance finishes deleting out of band; then the
+				// emulator's clock stands still, so the destroy runs out of
+				// time with the other two shutting down.
+				PreConfig: func() {
+					if err := client.DeleteInstance(t.Context(), done); err != nil {
+						t.Fatalf("deleting %s out of band: %v", done, err)
+					}
+					fleetWaitGone(t, client, done)
+					clock.Pause()
+				},
+				Config:      batchDeleteWithTimeout(srv, "300ms", ids...),
+				Destroy:     true,
+				ExpectError: fleetAnyOrder("before the timeout", slow[0]+" (state: shutting-down", slow[1]+" (state: shutting-down"),
+			},
+			{
+				// The guide's recovery: raise the timeout and apply. It only
+				// updates the timeout in state; instance_ids is as configured.
+				Config: batchDeleteWithTimeout(srv, "1m", ids...),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(batchDeleteAddr, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(batchDeleteAddr, tfjsonpath.New("remaining_ids"),
+							knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact(slow[0]), knownvalue.StringExact(slow[1])})),
+						plancheck.ExpectKnownValue(batchDeleteAddr, tfjsonpath.New("id"), knownvalue.StringExact(instanceSetID(ids))),
+					},
+				},
+				Check: func(s *terraform.State) error { return checkBatchIDs(s, ids, slow) },
+			},
+			{
+				// Then destroy: it waits for the two still shutting down.
+				PreConfig: clock.Resume,
+				Config:    batchDeleteWithTimeout(srv, "1m", ids...),
+				Destroy:   true,
+			},
+		},
+	})
+}
+
+// TestAccInstancesBatchDelete_rerunAfterEverythingFinished: after a delete
+// timeout the remaining instances finish on their own before the rerun. The
+// refresh leaves the batch in state with nothing remaining (removing it
+// would make the plan create it again, and that create fail on terminated
+// instances); the guide's apply and destroy complete without a call to
+// delete anything.
+func TestAccInstancesBatchDelete_rerunAfterEverythingFinished(t *testing.T) {
+	testAccPreCheck(t)
+	clock := &fleetClock{}
+	srv := newAccEmulator(t, emulator.Config{DeleteDuration: 200 * time.Millisecond, Now: clock.Now})
+	client := testAccClient(t, srv)
+	ids := testAccCreateInstances(t, srv, 2)
+	var deletesBefore int64
+
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy: func(*terraform.State) error {
+			if n := srv.Emulator.Stats().Requests["DeleteInstances"] - deletesBefore; n != 0 {
+				return fmt.Errorf("the rerun sent %d DeleteInstances calls, want none (nothing remained)", n)
+			}
+			return fleetCheckStates(t, client, "gone", ids...)
+		},
+		Steps: []resource.TestStep{
+			{Config: batchDeleteWithTimeout(srv, "300ms", ids...)},
+			{
+				PreConfig:   clock.Pause,
+				Config:      batchDeleteWithTimeout(srv, "300ms", ids...),
+				Destroy:     true,
+				ExpectError: fleetAnyOrder("before the timeout", ids[0], ids[1]),
+			},
+			{
+				PreConfig: func() {
+					clock.Resume()
+					fleetWaitGone(t, client, ids...)
+					deletesBefore = srv.Emulator.Stats().Requests["DeleteInstances"]
+				},
+				Config: batchDeleteWithTimeout(srv, "1m", ids...),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(batchDeleteAddr, plancheck.ResourceActionUpdate)},
+				},
+				Check: func(s *terraform.State) error { return checkBatchIDs(s, ids, nil) },
+			},
+			{
+				Config:  batchDeleteWithTimeout(srv, "1m", ids...),
+				Destroy: true,
 			},
 		},
 	})

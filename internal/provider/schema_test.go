@@ -116,6 +116,14 @@ func TestSchemasDescribed(t *testing.T) {
 			t.Errorf("data source %s has no description", meta.TypeName)
 		}
 		checkDescribed(t, "data source "+meta.TypeName, dataSourceAttrs("", resp.Schema.Attributes))
+		for name, b := range resp.Schema.Blocks {
+			sb, ok := b.(dschema.SingleNestedBlock)
+			if !ok {
+				t.Errorf("data source %s: block %q is not a single nested block", meta.TypeName, name)
+				continue
+			}
+			checkDescribed(t, "data source "+meta.TypeName, dataSourceAttrs(name+".", sb.Attributes))
+		}
 	}
 }
 
