@@ -6,6 +6,7 @@ package chaostest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -23,42 +24,50 @@ import (
 // no error, every instance ends terminated and the state is empty. The
 // optimised provider makes so few calls that it stays under 20 requests/s
 // (the emulator's burst is one second's worth), so the scenario runs again
-// with a limit of 2 requests/s, which it must hit (429) and survive.
+// with a limit of 2 requests/s, which it must hit (429) and survive. Both
+// set max_retries = 25; a third run, smaller, keeps the default max_retries
+// (5), as a user who sets nothing has it.
 func TestThrottlingAndServerErrors(t *testing.T) {
 	precheck(t)
 	for _, tc := range []struct {
-		name      string
-		rateLimit string
-		throttled bool // the emulator must have answered 429s
+		name       string
+		rateLimit  string
+		instances  int  // a multiple of 50
+		maxRetries int  // 0: not set, the provider's default
+		throttled  bool // the emulator must have answered 429s
 	}{
-		{name: "20 per second", rateLimit: "20"},
-		{name: "2 per second", rateLimit: "2", throttled: true},
+		{name: "20 per second", rateLimit: "20", instances: 200, maxRetries: 25},
+		{name: "2 per second", rateLimit: "2", instances: 200, maxRetries: 25, throttled: true},
+		{name: "20 per second at the default max_retries", rateLimit: "20", instances: 50},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := suiteCtx(t, 4*time.Minute)
-			emu := startEmulator(t, "--servers", "220", "--rate-limit", tc.rateLimit, "--fault-rate", "0.2", "--seed", "7")
+			emu := startEmulator(t, "--servers", fmt.Sprint(tc.instances+20), "--rate-limit", tc.rateLimit, "--fault-rate", "0.2", "--seed", "7")
 			p := tokenProvider(emu)
-			p.MaxRetries = 25
-			ws := newWorkspace(t, p.HCL()+fleetHCL("storm", 200)+`
+			p.MaxRetries = tc.maxRetries
+			chunks := tc.instances / 50
+			ws := newWorkspace(t, p.HCL()+fleetHCL("storm", tc.instances)+fmt.Sprintf(`
 resource "clouddc_instances_batch_delete" "chunk" {
-  count        = 4
+  count        = %d
   instance_ids = slice(sort(clouddc_instances.storm.ids), count.index * 50, count.index * 50 + 50)
 }
-`)
+`, chunks))
 			tf(ctx, t, ws, applyArgs...)
-			assertOnlyState(t, byState(ctx, t, emu), "running", 200)
+			assertOnlyState(t, byState(ctx, t, emu), "running", tc.instances)
 			list, err := ws.StateList(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := []string{"clouddc_instances.storm", "clouddc_instances_batch_delete.chunk[0]", "clouddc_instances_batch_delete.chunk[1]",
-				"clouddc_instances_batch_delete.chunk[2]", "clouddc_instances_batch_delete.chunk[3]"}
+			want := []string{"clouddc_instances.storm"}
+			for i := range chunks {
+				want = append(want, fmt.Sprintf("clouddc_instances_batch_delete.chunk[%d]", i))
+			}
 			if !slices.Equal(list, want) {
 				t.Fatalf("state after apply = %v, want %v", list, want)
 			}
 
 			tf(ctx, t, ws, destroyArgs...)
-			assertOnlyState(t, byState(ctx, t, emu), "terminated", 200)
+			assertOnlyState(t, byState(ctx, t, emu), "terminated", tc.instances)
 			assertStateEmpty(ctx, t, ws)
 
 			s := stats(ctx, t, emu)
@@ -69,8 +78,8 @@ resource "clouddc_instances_batch_delete" "chunk" {
 			if tc.throttled && s.Responses["429"] == 0 {
 				t.Errorf("the emulator answered no 429 (responses %v): the rate limit was never hit, so throttling was not tested", s.Responses)
 			}
-			if s.Requests["DeleteInstances"] < 4 {
-				t.Errorf("%d DeleteInstances calls, want at least 4 (four chunks of 50)", s.Requests["DeleteInstances"])
+			if s.Requests["DeleteInstances"] < int64(chunks) {
+				t.Errorf("%d DeleteInstances calls, want at least %d (chunks of 50)", s.Requests["DeleteInstances"], chunks)
 			}
 		})
 	}
@@ -224,9 +233,10 @@ func TestInterruptedDestroy(t *testing.T) {
 	assertStateEmpty(ctx, t, ws)
 }
 
-// TestEmulatorCrash: kill -9 of the emulator in the middle of a destroy and
-// a restart on the same port with the same state file; the destroy (or its
-// rerun) completes and no instance was lost or duplicated.
+// TestEmulatorCrash: kill -9 of the emulator in the middle of a destroy (its
+// instances still shutting down when it dies) and a restart on the same
+// port with the same state file; the destroy (or its rerun) completes and no
+// instance was lost or duplicated.
 func TestEmulatorCrash(t *testing.T) {
 	precheck(t)
 	ctx := suiteCtx(t, 3*time.Minute)
@@ -250,9 +260,15 @@ func TestEmulatorCrash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The crash must come in the middle of the deletion, not after it.
+	atKill := stats(ctx, t, emu).Instances
 	if err := emu.Kill(); err != nil {
 		t.Fatal(err)
 	}
+	if atKill["shutting-down"] == 0 || atKill["terminated"] == 100 {
+		t.Fatalf("instances just before the kill: %v; want some still shutting-down, or the crash proved nothing", atKill)
+	}
+	t.Logf("instances when the emulator was killed: %v", atKill)
 	restarted := restartOnSamePort(ctx, t, emu.Addr, flags)
 
 	if _, err := proc.Wait(); err != nil {
@@ -333,8 +349,10 @@ func TestDeleteTimeout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := shown["clouddc_instances_batch_delete.slow"].StringSet("instance_ids"); !slices.Equal(got, ids) {
-		t.Errorf("state keeps %v, want every remaining instance %v", got, ids)
+	for _, attr := range []string{"instance_ids", "remaining_ids"} {
+		if got := shown["clouddc_instances_batch_delete.slow"].StringSet(attr); !slices.Equal(got, ids) {
+			t.Errorf("state keeps %s %v, want every remaining instance %v", attr, got, ids)
+		}
 	}
 
 	// A longer timeout reaches the state through apply (Terraform reads

@@ -155,6 +155,9 @@ type providerConf struct {
 	MaxRetries        int
 	RequestsPerSecond float64
 	Insecure          bool
+	// OptimizeAPICalls is written as optimize_api_calls when not empty
+	// ("true" or "false").
+	OptimizeAPICalls string
 }
 
 // tokenProvider is the usual provider block for emu.
@@ -184,6 +187,9 @@ func (p providerConf) HCL() string {
 	}
 	if p.Insecure {
 		b.WriteString("  insecure = true\n")
+	}
+	if p.OptimizeAPICalls != "" {
+		fmt.Fprintf(&b, "  optimize_api_calls = %s\n", p.OptimizeAPICalls)
 	}
 	b.WriteString("}\n")
 	return b.String()

@@ -7,10 +7,17 @@ package provider
 // protocol 6, and an in-process emulator per test with millisecond timings.
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -232,4 +239,33 @@ func testAccCheckInstanceDestroyed(t *testing.T, srv *emulatortest.Server) func(
 		}
 		return nil
 	}
+}
+
+// testAccLyingProxy starts a reverse proxy to srv that passes every request
+// on and hands each answer to lie, which may replace its status and body
+// before the provider sees it: a gateway that misbehaves. It returns the
+// proxy's URL, for the provider's endpoint.
+func testAccLyingProxy(t *testing.T, srv *emulatortest.Server, lie func(r *http.Request, status int, body []byte) (int, []byte)) string {
+	t.Helper()
+	target, err := url.Parse(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	proxy.ModifyResponse = func(resp *http.Response) error {
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			return err
+		}
+		_ = resp.Body.Close()
+		status, body := lie(resp.Request, resp.StatusCode, body)
+		resp.StatusCode = status
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		resp.ContentLength = int64(len(body))
+		resp.Header.Set("Content-Length", strconv.Itoa(len(body)))
+		return nil
+	}
+	ps := httptest.NewServer(proxy)
+	t.Cleanup(ps.Close)
+	return ps.URL
 }

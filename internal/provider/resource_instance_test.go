@@ -6,6 +6,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"regexp"
 	"strings"
@@ -559,4 +560,43 @@ func TestAccInstance_deleteFailureKeepsState(t *testing.T) {
 			},
 		},
 	})
+}
+
+// TestAccInstance_createAnswerWithoutID: CreateInstance is accepted (the
+// instance is created) but a gateway strips the answer to {}. The apply fails
+// saying that an instance may have been created, with what to do, and
+// nothing is stored in state (no instance with the ID ""): the next plan
+// creates, it does not replace a resource with an empty ID.
+func TestAccInstance_createAnswerWithoutID(t *testing.T) {
+	testAccPreCheck(t)
+	srv := newAccEmulator(t, emulator.Config{Servers: 2})
+	proxy := testAccLyingProxy(t, srv, func(r *http.Request, status int, body []byte) (int, []byte) {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/instances") && status < 300 {
+			return status, []byte(`{}`)
+		}
+		return status, body
+	})
+	config := strings.Replace(instanceConfig{name: "no-id", image: testAccImageID, password: testAccPassword}.hcl(srv), srv.URL, proxy, 1)
+
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      config,
+				ExpectError: fleetAnyOrder("no usable instance ID", `no "instance_id"`, "may have been created", "terraform import"),
+			},
+			{
+				Config:             config,
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectResourceAction("clouddc_instance.test", plancheck.ResourceActionCreate)},
+				},
+			},
+		},
+	})
+	if n := srv.Emulator.Stats().Requests["CreateInstance"]; n != 1 {
+		t.Errorf("%d CreateInstance calls, want 1 (not retried)", n)
+	}
 }
