@@ -24,7 +24,7 @@ func dataSourceTimeoutsBlock(ctx context.Context, what string) schema.Block {
 			"When it runs out, the read fails with an error; nothing is cut short silently.",
 	})
 	if nb, ok := b.(schema.SingleNestedBlock); ok {
-		nb.Description = "How long the read may take before it fails (default: read: 5m)."
+		nb.Description = "How long the read may take before it fails (default 5m)."
 		nb.MarkdownDescription = nb.Description
 		return nb
 	}
