@@ -130,6 +130,11 @@ func TestCoalescerCallerLeavesWhileWaiting(t *testing.T) {
 	f := newFakeAPI()
 	f.deleteDuration = 80 * time.Millisecond
 	ids := f.add(3, StateRunning)
+	// The leaving caller's instance never finishes (its delete is lost), so
+	// its deadline is what ends its wait however slow the machine is; a
+	// deletion that merely takes longer than the deadline could still be
+	// seen terminated by a late poll.
+	f.lose = map[string]bool{ids[0]: true}
 	e := NewEngine(f, testOptions(true))
 	ctx, cancel := context.WithTimeout(t.Context(), 40*time.Millisecond)
 	defer cancel()
