@@ -234,7 +234,7 @@ resource "clouddc_instances_batch_delete" "all" {
 	t.Run("per-instance calls answer APIGW.0101", func(t *testing.T) {
 		t.Parallel()
 		ctx := suiteCtx(t, 3*time.Minute)
-		emu := startEmulator(t, "--servers", "3", "--delete-duration", "6s")
+		emu := startEmulator(t, "--servers", "3", "--delete-duration", "4s")
 		proxy := newLyingProxy(t, emu.URL)
 		p := tokenProvider(emu)
 		p.Endpoint = proxy.URL
