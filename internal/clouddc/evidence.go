@@ -276,7 +276,7 @@ func (l *listing) page(ids []string, info *PageInfo, count *int, requestID strin
 			}
 		}
 		if _, dup := l.seen[id]; dup {
-			return "", l.fail(requestID, fmt.Sprintf("it lists %s twice", id))
+			return "", l.fail(requestID, fmt.Sprintf("listed %s %s twice", l.noun(), id))
 		}
 		l.seen[id] = struct{}{}
 	}
@@ -318,6 +318,14 @@ func (l *listing) page(ids []string, info *PageInfo, count *int, requestID strin
 		return "", l.fail(requestID, fmt.Sprintf("still more pages after %d (the most this query can need); stopping", l.pages))
 	}
 	return next, nil
+}
+
+// noun is what the listing lists.
+func (l *listing) noun() string {
+	if l.op == "ListServers" {
+		return "server"
+	}
+	return "instance"
 }
 
 func (l *listing) fail(requestID, problem string) error {

@@ -116,13 +116,9 @@ func (l *instanceListResource) Configure(_ context.Context, req resource.Configu
 }
 
 func (l *instanceListResource) List(ctx context.Context, req list.ListRequest, stream *list.ListResultsStream) {
-	if l.data == nil {
-		var diags diag.Diagnostics
-		diags.AddError("Provider not configured",
-			"The clouddc provider has no API client: its configuration has values known only after apply. "+
-				"terraform query needs a provider configuration that is known: set the provider's settings "+
-				"(or the CLOUDDC_* environment variables) to known values.")
-		stream.Results = list.ListResultsStreamDiagnostics(diags)
+	var guard diag.Diagnostics
+	if !l.data.ready(&guard, "list clouddc_instance (terraform query)") {
+		stream.Results = list.ListResultsStreamDiagnostics(guard)
 		return
 	}
 	var cfg instanceListModel

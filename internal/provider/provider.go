@@ -153,10 +153,11 @@ func (p *clouddcProvider) Configure(ctx context.Context, req provider.ConfigureR
 		if req.ClientCapabilities.DeferralAllowed {
 			resp.Deferred = &provider.Deferred{Reason: provider.DeferredReasonProviderConfigUnknown}
 		}
-		data := &providerData{unknown: unknown}
+		data := &providerData{unknown: unknown, projectID: knownProjectID(m, envLookup(lookupEnv))}
 		resp.ResourceData = data
 		resp.DataSourceData = data
 		resp.ActionData = data
+		resp.ListResourceData = data
 		return
 	}
 

@@ -88,6 +88,21 @@ func (m providerModel) unknownAttributes() []string {
 	return names
 }
 
+// knownProjectID returns the project ID when it is known although other
+// attributes are not (from the provider block or the environment), else "".
+// A resource identity (id + project_id) can then be kept whole on a refresh
+// that cannot ask the API.
+func knownProjectID(m providerModel, env envLookup) string {
+	switch {
+	case m.ProjectID.IsUnknown():
+		return ""
+	case !m.ProjectID.IsNull() && m.ProjectID.ValueString() != "":
+		return m.ProjectID.ValueString()
+	}
+	_, v, _ := envValue(env, "project_id")
+	return v
+}
+
 // resolveConfig merges the provider block with the environment and checks the
 // result: a project, exactly one authentication mode, and an endpoint (given,
 // or derived from a known region). Every error names the input to fix and

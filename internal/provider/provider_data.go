@@ -48,9 +48,10 @@ func providerDataFrom(data any, diags *diag.Diagnostics) *providerData {
 	return pd
 }
 
-// configured reports whether pd has an API client.
+// configured reports whether pd has an API client (Configure builds the
+// engine with it).
 func (pd *providerData) configured() bool {
-	return pd != nil && pd.client != nil && pd.engine != nil
+	return pd != nil && pd.client != nil
 }
 
 // ready reports whether pd can call the API. If it cannot, it adds an error

@@ -69,6 +69,10 @@ func TestUnknownProviderConfiguration(t *testing.T) {
 			if read.NewState == nil || !slices.Equal(read.NewState.MsgPack, prior.MsgPack) {
 				t.Errorf("Read changed the state")
 			}
+			if typeName == "clouddc_instance" && (read.NewIdentity == nil || read.NewIdentity.IdentityData == nil) {
+				// A state from Terraform < 1.12 has none; the project is known, so the identity is whole.
+				t.Errorf("Read of a state without identity set none")
+			}
 
 			create, err := s.server.ApplyResourceChange(ctx, &tfprotov6.ApplyResourceChangeRequest{
 				TypeName: typeName, PriorState: s.encode(typ, nil), PlannedState: prior, Config: prior,
@@ -103,6 +107,13 @@ func TestUnknownProviderConfiguration(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantGuardError(t, "data source "+typeName, read.Diagnostics)
+	}
+	lr := &instanceListResource{data: &providerData{unknown: []string{"endpoint"}}}
+	results := collect(t, lr, listRequest(t, lr, nil, false, 10))
+	if len(results) != 1 {
+		t.Errorf("the list resource gave %d results, want one error", len(results))
+	} else if text := diagText(results[0].Diagnostics); !strings.Contains(text, `"endpoint" is known only after apply`) {
+		t.Errorf("the list resource's error %q does not name endpoint", text)
 	}
 	for typeName, vals := range map[string]map[string]tftypes.Value{
 		batchDeleteActionType: {"instance_ids": stringSet(id)},

@@ -453,6 +453,12 @@ func (r *instanceResource) Read(ctx context.Context, req resource.ReadRequest, r
 	}
 	id := state.ID.ValueString()
 	if r.data.keepPriorState(&resp.Diagnostics, "clouddc_instance "+id) {
+		// A state written by Terraform < 1.12 has no identity, and the
+		// framework wants one after every read: set it when the project is
+		// known, keeping everything else as it was.
+		if resp.Identity != nil && resp.Identity.Raw.IsFullyNull() && r.data != nil && r.data.projectID != "" {
+			r.setIdentity(ctx, resp.Identity, id, &resp.Diagnostics)
+		}
 		return
 	}
 	if !r.sameProject(ctx, req.Identity, id, &resp.Diagnostics) {
