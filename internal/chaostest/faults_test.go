@@ -251,17 +251,22 @@ func TestEmulatorCrash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The crash must come in the middle of the deletion: kill as soon as the
+	// emulator reports instances shutting down (its request counter moves
+	// when a DeleteInstances call arrives, before the deletion is committed,
+	// so it is not the signal), and check that the snapshot taken right
+	// before the kill shows the deletion under way, not done.
+	var atKill map[string]int64
 	waitCtx, cancel := context.WithTimeout(ctx, time.Minute)
-	err = e2e.WaitFor(waitCtx, 20*time.Millisecond, "the first DeleteInstances call", func(ctx context.Context) (bool, error) {
+	err = e2e.WaitFor(waitCtx, 20*time.Millisecond, "instances shutting down", func(ctx context.Context) (bool, error) {
 		s, err := emu.Stats(ctx)
-		return err == nil && s.Requests["DeleteInstances"] > 0, err
+		atKill = s.Instances
+		return err == nil && s.Instances["shutting-down"] > 0, err
 	})
 	cancel()
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The crash must come in the middle of the deletion, not after it.
-	atKill := stats(ctx, t, emu).Instances
 	if err := emu.Kill(); err != nil {
 		t.Fatal(err)
 	}
