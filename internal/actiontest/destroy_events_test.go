@@ -113,7 +113,7 @@ func TestAccDestroyEventOnFailureDuringReplace(t *testing.T) {
 			t.Errorf("the error does not say the batch deletion failed:\n%s", out)
 		}
 		for _, id := range ids {
-			if !strings.Contains(out, id+`: state "error"`) {
+			if !strings.Contains(out, id+" (state: error") {
 				t.Errorf("the error does not name %s in state error:\n%s", id, out)
 			}
 		}

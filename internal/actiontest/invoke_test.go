@@ -114,7 +114,7 @@ func TestAccInvokeFailuresNameTheUnfinished(t *testing.T) {
 			t.Errorf("the error does not say the batch deletion failed for all 3:\n%s", out)
 		}
 		for _, id := range ids {
-			if !regexp.MustCompile(regexp.QuoteMeta(id) + `: state "error", error_msg "[^"]+`).MatchString(out) {
+			if !regexp.MustCompile(regexp.QuoteMeta(id) + ` \(state: error: \S+`).MatchString(out) {
 				t.Errorf("the error does not name %s with state error and its error_msg:\n%s", id, out)
 			}
 		}
@@ -132,7 +132,7 @@ func TestAccInvokeFailuresNameTheUnfinished(t *testing.T) {
 			t.Errorf("the error does not say the action's timeout ran out:\n%s", out)
 		}
 		for _, id := range ids {
-			if !strings.Contains(out, id+`: state "shutting-down"`) {
+			if !strings.Contains(out, id+" (state: shutting-down)") {
 				t.Errorf("the error does not name %s as shutting-down:\n%s", id, out)
 			}
 		}

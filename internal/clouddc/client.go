@@ -1,6 +1,11 @@
 // Package clouddc is the client of the Huawei Cloud CloudDC v1 API (bare-metal
-// "iMetal" instances on customer-owned physical servers), and the engine that
-// deletes instances in batches and waits for them.
+// "iMetal" instances on customer-owned physical servers): request building,
+// authentication (token and AK/SK), retries, typed errors and the models,
+// and the rules for reading the API's answers: when an answer proves that an
+// instance is gone and when a listing is complete (evidence.go), what a
+// success answer must hold (answers.go), and what is transient (retry.go).
+// Nothing else: the engine that deletes in batches and waits is package
+// lifecycle, which uses this one.
 package clouddc
 
 import (
@@ -268,7 +273,7 @@ func (c *Client) do(ctx context.Context, op operation, out any) (answer, error) 
 
 		var lastErr error
 		if res.err != nil {
-			lastErr = fmt.Errorf("CloudDC %s: %s %s%s: %w", op.name, op.method, res.path, attemptsNote(attempt), res.err)
+			lastErr = &RequestError{Operation: op.name, Method: op.method, Path: res.path, Attempts: attempt, Err: res.err}
 		} else {
 			apiErr := parseAPIError(op.name, res.status, res.header, res.body)
 			apiErr.Attempts = attempt

@@ -78,6 +78,24 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
+// RequestError is a request that got no HTTP answer to read: the
+// connection was refused, reset or timed out, or a success answer was cut
+// off. Attempts is how many times it was sent.
+type RequestError struct {
+	Operation, Method, Path string
+	Attempts                int
+	Err                     error
+}
+
+// Error reads like: CloudDC ListInstances: GET /v1/p/instances (after 3
+// attempts): read: connection reset by peer.
+func (e *RequestError) Error() string {
+	return fmt.Sprintf("CloudDC %s: %s %s%s: %v", e.Operation, e.Method, e.Path, attemptsNote(e.Attempts), e.Err)
+}
+
+// Unwrap returns the transport's error.
+func (e *RequestError) Unwrap() error { return e.Err }
+
 // errorBody is the documented error body; request_id is what the API gateway
 // (APIGW.xxxx errors) adds.
 type errorBody struct {

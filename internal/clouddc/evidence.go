@@ -1,8 +1,9 @@
 package clouddc
 
 // This file is the one place that decides when an answer of the API proves
-// that an instance (or a physical server) no longer exists. The engine, the
-// client's paging helpers and the provider decide "gone" only through it.
+// that an instance (or a physical server) no longer exists. The lifecycle
+// engine (package lifecycle), the client's paging helpers and the provider
+// decide "gone" only through it.
 //
 // The provider's first promise is that Terraform's state always agrees with
 // the cloud: an instance that leaves the state while it still runs keeps
@@ -73,6 +74,30 @@ func notFoundAmong(err error, code string, asked []string) []string {
 		return nil
 	}
 	return intersect(NotFoundIDs(err), asked)
+}
+
+// intersect returns the elements of a that are in b, without duplicates.
+func intersect(a, b []string) []string {
+	in := make(map[string]struct{}, len(b))
+	for _, x := range b {
+		in[x] = struct{}{}
+	}
+	var out []string
+	for _, x := range a {
+		if _, ok := in[x]; ok {
+			out = append(out, x)
+			delete(in, x)
+		}
+	}
+	return out
+}
+
+// IsInstancesNotFoundAnswer reports whether err is a 404 iMetal.0200,
+// whichever IDs its message names (InstancesNotFound says which). A batch
+// call answered so proves gone only the IDs it names; the others must be
+// looked up.
+func IsInstancesNotFoundAnswer(err error) bool {
+	return isNotFoundAnswer(err, CodeInstanceNotFound)
 }
 
 // isNotFoundAnswer reports whether err is a 404 with the not-found code.
@@ -170,7 +195,7 @@ const (
 	maxListItems = 100000
 )
 
-// listing checks the pages of one ListInstances or ListServers query and
+// Listing checks the pages of one ListInstances or ListServers query and
 // decides when it is complete. Every page must hold its items (id, and state
 // for instances); next markers are followed until the API sends none; a
 // marker seen before is a cycle; the number of pages is bounded by a budget
@@ -178,8 +203,10 @@ const (
 // count the API reports, else maxListPages); count, where given, must not be
 // exceeded and, for a listing from the first page, must equal what was
 // listed in the end. Any violation is an *AnswerError: the listing is not
-// complete and nothing may be concluded from an absence.
-type listing struct {
+// complete and nothing may be concluded from an absence. The client's
+// AllInstances and AllServers and the lifecycle engine's lookups check every
+// page with one.
+type Listing struct {
 	op        string
 	asked     map[string]struct{} // the instance_id filter; nil when unfiltered
 	fromStart bool                // the listing began at the first page
@@ -190,10 +217,10 @@ type listing struct {
 	count     *int
 }
 
-// newListing starts a listing of op from marker ("" for the first page).
+// NewListing starts a listing of op from marker ("" for the first page).
 // asked is the instance_id filter, nil when there is none.
-func newListing(op string, asked []string, marker string) *listing {
-	l := &listing{
+func NewListing(op string, asked []string, marker string) *Listing {
+	l := &Listing{
 		op:        op,
 		fromStart: marker == "",
 		markers:   map[string]struct{}{marker: {}},
@@ -209,7 +236,7 @@ func newListing(op string, asked []string, marker string) *listing {
 }
 
 // budget is the most pages the listing may take.
-func (l *listing) budget() int {
+func (l *Listing) budget() int {
 	switch {
 	case l.asked != nil:
 		// Every page with items lists at least one asked ID not listed
@@ -223,9 +250,9 @@ func (l *listing) budget() int {
 	}
 }
 
-// instances checks one ListInstances page and returns the marker of the
+// Instances checks one ListInstances page and returns the marker of the
 // next page, or "" when the listing is complete.
-func (l *listing) instances(resp *ListInstancesResponse) (string, error) {
+func (l *Listing) Instances(resp *ListInstancesResponse) (string, error) {
 	l.pages++
 	if resp == nil || resp.Instances == nil {
 		id := ""
@@ -247,9 +274,9 @@ func (l *listing) instances(resp *ListInstancesResponse) (string, error) {
 	return l.page(ids, resp.PageInfo, resp.Count, resp.RequestID)
 }
 
-// servers checks one ListServers page and returns the marker of the next
+// Servers checks one ListServers page and returns the marker of the next
 // page, or "" when the listing is complete.
-func (l *listing) servers(resp *ListServersResponse) (string, error) {
+func (l *Listing) Servers(resp *ListServersResponse) (string, error) {
 	l.pages++
 	if resp == nil || resp.Servers == nil {
 		id := ""
@@ -268,7 +295,7 @@ func (l *listing) servers(resp *ListServersResponse) (string, error) {
 	return l.page(ids, resp.PageInfo, resp.Count, resp.RequestID)
 }
 
-func (l *listing) page(ids []string, info *PageInfo, count *int, requestID string) (string, error) {
+func (l *Listing) page(ids []string, info *PageInfo, count *int, requestID string) (string, error) {
 	for _, id := range ids {
 		if l.asked != nil {
 			if _, ok := l.asked[id]; !ok {
@@ -321,14 +348,14 @@ func (l *listing) page(ids []string, info *PageInfo, count *int, requestID strin
 }
 
 // noun is what the listing lists.
-func (l *listing) noun() string {
+func (l *Listing) noun() string {
 	if l.op == "ListServers" {
 		return "server"
 	}
 	return "instance"
 }
 
-func (l *listing) fail(requestID, problem string) error {
+func (l *Listing) fail(requestID, problem string) error {
 	return &AnswerError{Operation: l.op, RequestID: requestID, Problem: fmt.Sprintf("page %d: %s", l.pages, problem)}
 }
 
@@ -339,4 +366,14 @@ func checkInstanceStatus(st *InstanceStatus) string {
 		return `no "state"`
 	}
 	return ""
+}
+
+// CheckInstanceStatus returns an *AnswerError when a ShowInstanceStatus
+// answer carries no state, else nil. The client checks its own answers with
+// it; the lifecycle engine checks again what any InstanceAPI returns.
+func CheckInstanceStatus(st *InstanceStatus) error {
+	if problem := checkInstanceStatus(st); problem != "" {
+		return &AnswerError{Operation: "ShowInstanceStatus", Problem: problem}
+	}
+	return nil
 }

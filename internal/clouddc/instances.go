@@ -137,7 +137,7 @@ func (c *Client) AllInstances(ctx context.Context, req ListInstancesRequest) ite
 			}
 		}
 		for _, q := range queries {
-			l := newListing("ListInstances", q.InstanceIDs, q.Marker)
+			l := NewListing("ListInstances", q.InstanceIDs, q.Marker)
 			pages := paginate(ctx, q.Marker, func(ctx context.Context, marker string) ([]Instance, string, error) {
 				page := q
 				page.Marker = marker
@@ -145,7 +145,7 @@ func (c *Client) AllInstances(ctx context.Context, req ListInstancesRequest) ite
 				if err != nil {
 					return nil, "", err
 				}
-				next, err := l.instances(resp)
+				next, err := l.Instances(resp)
 				return resp.Instances, next, err
 			})
 			for inst, err := range pages {
@@ -220,11 +220,13 @@ func (c *Client) DeleteInstance(ctx context.Context, id string) error {
 	return err
 }
 
-// DeleteInstances starts deleting up to MaxBatchIDs instances
-// (POST /v1/{project_id}/instances/batch-delete, 202). More IDs are refused
-// without calling the API; the Engine splits larger sets. The 2xx answer
-// must list exactly the IDs sent ({"instances":[{"id":...}]}); anything else
-// is an *AnswerError, since it cannot tell which deletions were started.
+// DeleteInstances is one batch-delete call: it starts deleting up to
+// MaxBatchIDs instances (POST /v1/{project_id}/instances/batch-delete, 202).
+// More IDs are refused without calling the API (the lifecycle engine's
+// DeleteInBatches splits any number into such calls, and waits). The 2xx
+// answer must list exactly the IDs sent ({"instances":[{"id":...}]});
+// anything else is an *AnswerError, since it cannot tell which deletions
+// were started.
 func (c *Client) DeleteInstances(ctx context.Context, ids []string) (*InstancesResponse, error) {
 	if err := checkBatch("DeleteInstances", "instance", ids); err != nil {
 		return nil, err

@@ -43,8 +43,62 @@ const (
 	retryBeforeSideEffect
 )
 
+// What is transient. One rule serves the client's own retries (shouldRetry,
+// below) and everyone who retries after them (IsTransient: the lifecycle
+// engine's batch deletes). A failure is transient, worth sending again
+// later, when:
+//
+//   - no answer came (a *RequestError: the connection was refused, reset or
+//     timed out, or an answer was cut off); or
+//   - the answer is HTTP 429 (throttled) or 500, 502, 503 or 504 (the
+//     service, or a gateway in front of it, is in trouble for now).
+//
+// Nothing else is. 501 Not Implemented, 505 and the other 5xx say that the
+// service cannot do this at all, so another attempt gets the same answer;
+// a 4xx says the request is wrong (what a 404 proves is evidence.go's
+// business); a 2xx answer that is not what the API documents (*AnswerError)
+// reads the same next time; and a context that ended ends the call. Until
+// the engine moved to its own package it had a rule of its own that also
+// counted every other 5xx and every error that was not an API answer (a
+// request the client refused to send included); the client never retried
+// those, and it was right: a retry that cannot succeed only spends the
+// caller's timeout.
+
+// transientStatus reports whether an answer with this HTTP status is worth
+// another attempt (429, 500, 502, 503, 504).
+func transientStatus(status int) bool {
+	switch status {
+	case http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusBadGateway,
+		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
+// IsTransient reports whether err, returned by a Client call after its own
+// retries, is still worth another try later: a request without an answer
+// (*RequestError) or an API answer with status 429, 500, 502, 503 or 504.
+// An error that carries a context's end (canceled, or a deadline, the
+// per-attempt RequestTimeout's included) is not, nor is an *AnswerError or a
+// request the client refused to send.
+func IsTransient(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var answerErr *AnswerError
+	if errors.As(err, &answerErr) {
+		return false // an answer came, but not one to trust: no retry fixes that
+	}
+	if ae, ok := apiError(err); ok {
+		return transientStatus(ae.StatusCode)
+	}
+	var re *RequestError
+	return errors.As(err, &re)
+}
+
 // shouldRetry decides whether the outcome of one attempt is worth another
-// attempt under safety, and says why for the log.
+// attempt under safety, and says why for the log: a transient failure, when
+// repeating the request cannot do harm.
 func shouldRetry(safety retrySafety, res result) (bool, string) {
 	if res.err != nil {
 		if errors.Is(res.err, context.Canceled) {
@@ -58,6 +112,9 @@ func shouldRetry(safety retrySafety, res result) (bool, string) {
 		}
 		return false, ""
 	}
+	if !transientStatus(res.status) {
+		return false, ""
+	}
 	switch res.status {
 	case http.StatusTooManyRequests:
 		return true, "throttled"
@@ -69,13 +126,12 @@ func shouldRetry(safety retrySafety, res result) (bool, string) {
 			return true, "server error before any side effect"
 		}
 		return false, ""
-	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+	default: // 502, 503, 504
 		if safety == safeToRepeat {
 			return true, "server unavailable"
 		}
 		return false, ""
 	}
-	return false, ""
 }
 
 // backoff returns how long to wait before attempt+1, and whether a

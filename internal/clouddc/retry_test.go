@@ -3,6 +3,7 @@ package clouddc
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"strings"
@@ -394,5 +395,64 @@ func TestContextEndsDuringRequest(t *testing.T) {
 	_, err := c.ListInstances(ctx, nil)
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("error %v, want context.Canceled", err)
+	}
+}
+
+// TestTransientOneRule checks that the client's own retries (shouldRetry,
+// for a request that is safe to repeat) and the rule every later retry uses
+// (IsTransient: the lifecycle engine's) agree on every status, and what
+// else IsTransient says.
+func TestTransientOneRule(t *testing.T) {
+	for status := 400; status < 600; status++ {
+		res := result{status: status, body: []byte(`{"error_code":"iMetal.0099","error_msg":"x"}`), sent: true}
+		retried, _ := shouldRetry(safeToRepeat, res)
+		transient := IsTransient(&APIError{StatusCode: status, Code: CodeInternalError})
+		if retried != transient {
+			t.Errorf("HTTP %d: the client retries: %v, IsTransient: %v", status, retried, transient)
+		}
+		want := status == 429 || status == 500 || status == 502 || status == 503 || status == 504
+		if transient != want {
+			t.Errorf("HTTP %d: IsTransient = %v, want %v", status, transient, want)
+		}
+	}
+
+	reset := &RequestError{Operation: "DeleteInstances", Method: "POST", Path: "/v1/p/instances/batch-delete", Attempts: 6,
+		Err: errors.New("read: connection reset by peer")}
+	for _, tc := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"no answer", reset, true},
+		{"no answer, wrapped", fmt.Errorf("batch-delete: %w", reset), true},
+		{"throttled, wrapped", fmt.Errorf("x: %w", &APIError{StatusCode: 429, Code: CodeTooManyRequests}), true},
+		{"not implemented", &APIError{StatusCode: 501}, false},
+		{"HTTP version not supported", &APIError{StatusCode: 505}, false},
+		{"bad request", &APIError{StatusCode: 400, Code: CodeInvalidParameter}, false},
+		{"not found", &APIError{StatusCode: 404, Code: CodeInstanceNotFound}, false},
+		{"a 2xx answer not as documented", &AnswerError{Operation: "ListInstances", StatusCode: 200, Problem: `no "instances" array`}, false},
+		{"the client refused to send it", errors.New("CloudDC DeleteInstances: at most 50 instance IDs per call, got 51"), false},
+		{"canceled", fmt.Errorf("CloudDC ListInstances: %w (last error: %w)", context.Canceled, reset), false},
+		{"deadline", &RequestError{Operation: "ListInstances", Err: context.DeadlineExceeded}, false},
+		{"nil", nil, false},
+	} {
+		if got := IsTransient(tc.err); got != tc.want {
+			t.Errorf("%s: IsTransient(%v) = %v, want %v", tc.name, tc.err, got, tc.want)
+		}
+	}
+}
+
+// TestTransportErrorIsRequestError checks that a request without an answer
+// comes back as a *RequestError that the transient rule knows.
+func TestTransportErrorIsRequestError(t *testing.T) {
+	h := &resetHandler{failures: 100}
+	c, _ := newTestClient(t, h, func(cfg *Config) { cfg.MaxRetries = NoRetries })
+	_, err := c.ListInstances(t.Context(), nil)
+	var re *RequestError
+	if !errors.As(err, &re) || re.Operation != "ListInstances" || re.Attempts != 1 {
+		t.Fatalf("want a *RequestError of ListInstances after 1 attempt, got %T %v", err, err)
+	}
+	if !IsTransient(err) {
+		t.Errorf("a reset connection must be transient: %v", err)
 	}
 }

@@ -50,7 +50,7 @@ func (c *Client) ListServers(ctx context.Context, req *ListServersRequest) (*Lis
 // and stops.
 func (c *Client) AllServers(ctx context.Context, req ListServersRequest) iter.Seq2[PhysicalServer, error] {
 	return func(yield func(PhysicalServer, error) bool) {
-		l := newListing("ListServers", nil, req.Marker)
+		l := NewListing("ListServers", nil, req.Marker)
 		pages := paginate(ctx, req.Marker, func(ctx context.Context, marker string) ([]PhysicalServer, string, error) {
 			page := req
 			page.Marker = marker
@@ -58,7 +58,7 @@ func (c *Client) AllServers(ctx context.Context, req ListServersRequest) iter.Se
 			if err != nil {
 				return nil, "", err
 			}
-			next, err := l.servers(resp)
+			next, err := l.Servers(resp)
 			return resp.Servers, next, err
 		})
 		for s, err := range pages {

@@ -30,6 +30,7 @@ import (
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/e2e"
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/emulator"
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/emulator/emulatortest"
+	"github.com/clouddc-community/terraform-provider-clouddc/internal/lifecycle"
 )
 
 // Values the emulator accepts as they are (CloudDC has no image or VPC APIs
@@ -46,7 +47,7 @@ const (
 
 // testAccTune makes the provider poll and back off on millisecond timescales,
 // to match the emulator's millisecond create and delete durations.
-func testAccTune(c *clouddc.Config, o *clouddc.EngineOptions) {
+func testAccTune(c *clouddc.Config, o *lifecycle.Options) {
 	c.RetryWaitMin = 5 * time.Millisecond
 	c.RetryWaitMax = 50 * time.Millisecond
 	o.PollInitial = 5 * time.Millisecond
@@ -151,7 +152,7 @@ func testAccClient(t *testing.T, srv *emulatortest.Server) *clouddc.Client {
 		AuthToken: srv.Config.Token,
 		UserAgent: "terraform-provider-clouddc/acctest",
 	}
-	testAccTune(&cfg, &clouddc.EngineOptions{})
+	testAccTune(&cfg, &lifecycle.Options{})
 	c, err := clouddc.NewClient(cfg)
 	if err != nil {
 		t.Fatalf("client for the emulator: %v", err)
@@ -160,11 +161,11 @@ func testAccClient(t *testing.T, srv *emulatortest.Server) *clouddc.Client {
 }
 
 // testAccEngine is a delete/wait engine over testAccClient with test timings.
-func testAccEngine(t *testing.T, srv *emulatortest.Server) *clouddc.Engine {
+func testAccEngine(t *testing.T, srv *emulatortest.Server) *lifecycle.Engine {
 	t.Helper()
-	opts := clouddc.EngineOptions{Optimize: true}
+	opts := lifecycle.Options{Optimize: true}
 	testAccTune(&clouddc.Config{}, &opts)
-	return clouddc.NewEngine(testAccClient(t, srv), opts)
+	return lifecycle.NewEngine(testAccClient(t, srv), opts)
 }
 
 // testAccCreateInstances seeds n running instances through the API (one

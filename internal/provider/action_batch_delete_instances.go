@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/clouddc"
+	"github.com/clouddc-community/terraform-provider-clouddc/internal/lifecycle"
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/validate"
 )
 
@@ -123,9 +124,9 @@ func (a *batchDeleteInstancesAction) Invoke(ctx context.Context, req action.Invo
 
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	err = a.data.engine.DeleteInstances(ctx, ids, clouddc.DeleteOptions{
+	err = a.data.engine.DeleteInBatches(ctx, ids, lifecycle.DeleteOptions{
 		Wait:       wait,
-		OnProgress: func(p clouddc.Progress) { progress.Update(formatDeleteProgress(p)) },
+		OnProgress: func(p lifecycle.Progress) { progress.Update(formatDeleteProgress(p)) },
 	})
 	if err != nil {
 		progress.Flush() // the last state seen, before the error
@@ -142,7 +143,7 @@ func (a *batchDeleteInstancesAction) Invoke(ctx context.Context, req action.Invo
 // formatDeleteProgress renders engine progress as
 // "3/50 terminated; shutting-down: 47". Done counts terminated and vanished
 // instances alike, so neither is listed again among the other states.
-func formatDeleteProgress(p clouddc.Progress) string {
+func formatDeleteProgress(p lifecycle.Progress) string {
 	msg := fmt.Sprintf("%d/%d terminated", p.Done, p.Total)
 	if rest := formatCounts(p.Counts, clouddc.StateTerminated, clouddc.StateTerminatedTypo, "gone"); rest != "" {
 		msg += "; " + rest
@@ -151,11 +152,13 @@ func formatDeleteProgress(p clouddc.Progress) string {
 }
 
 // deleteFailureDetail explains a failed batch deletion in the action's
-// terms: every unfinished instance with its last state and error_msg, the
-// IDs to invoke the action with again, and what to do. (The engine's own
-// message speaks of terraform destroy and state, which an action has not.)
+// terms: a headline that speaks of the action's timeout, the engine's facts
+// (every unfinished instance with its last state and error_msg, and the
+// cause), the IDs to invoke the action with again, and what to do. (A
+// resource's advice speaks of terraform destroy and state, which an action
+// has not: see destroyAdvice.)
 func deleteFailureDetail(err error, timeout time.Duration) string {
-	var de *clouddc.DeleteError
+	var de *lifecycle.DeleteError
 	if !errors.As(err, &de) {
 		return err.Error()
 	}
@@ -168,13 +171,10 @@ func deleteFailureDetail(err error, timeout time.Duration) string {
 		b.WriteString(" (interrupted)")
 	}
 	b.WriteString(":")
+	b.WriteString(de.Detail())
 	failed := false
 	for _, r := range de.Unfinished {
-		b.WriteString("\n  - " + describeUnfinished(r))
-		failed = failed || clouddc.IsFailedState(r.State)
-	}
-	if de.Cause != nil && !errors.Is(de.Cause, context.DeadlineExceeded) && !errors.Is(de.Cause, context.Canceled) {
-		fmt.Fprintf(&b, "\ncause: %v", de.Cause)
+		failed = failed || r.Failed()
 	}
 	ids := de.RemainingIDs()
 	if len(ids) == 0 {
@@ -194,27 +194,4 @@ func deleteFailureDetail(err error, timeout time.Duration) string {
 		b.WriteString("Invoke the action again with these IDs to retry; instances already deleted count as done.")
 	}
 	return b.String()
-}
-
-// describeUnfinished renders "id: state \"error\", error_msg \"...\"".
-func describeUnfinished(r clouddc.InstanceResult) string {
-	var parts []string
-	switch {
-	case r.Gone:
-		parts = append(parts, "not found")
-	case r.State == "":
-		parts = append(parts, "state unknown")
-	default:
-		parts = append(parts, fmt.Sprintf("state %q", r.State))
-	}
-	if r.Error != nil && r.Error.ErrorMsg != "" {
-		parts = append(parts, fmt.Sprintf("error_msg %q", r.Error.ErrorMsg))
-		if r.Error.ErrorCode != "" {
-			parts = append(parts, "error_code "+r.Error.ErrorCode)
-		}
-	}
-	if r.Err != nil {
-		parts = append(parts, "request failed: "+r.Err.Error())
-	}
-	return r.ID + ": " + strings.Join(parts, ", ")
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/clouddc-community/terraform-provider-clouddc/internal/clouddc"
+	"github.com/clouddc-community/terraform-provider-clouddc/internal/lifecycle"
 )
 
 type recorder struct{ msgs []string }
@@ -138,29 +138,29 @@ func TestProgressThrottleDefaultInterval(t *testing.T) {
 }
 
 func TestFormatDeleteProgress(t *testing.T) {
-	got := formatDeleteProgress(clouddc.Progress{Total: 50, Done: 3, Counts: map[string]int{
+	got := formatDeleteProgress(lifecycle.Progress{Total: 50, Done: 3, Counts: map[string]int{
 		"terminated": 2, "gone": 1, "shutting-down": 46, "error": 1, "running": 0,
 	}})
 	if want := "3/50 terminated; error: 1, shutting-down: 46"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
-	if got := formatDeleteProgress(clouddc.Progress{Total: 2, Done: 2, Counts: map[string]int{"terminated": 2}}); got != "2/2 terminated" {
+	if got := formatDeleteProgress(lifecycle.Progress{Total: 2, Done: 2, Counts: map[string]int{"terminated": 2}}); got != "2/2 terminated" {
 		t.Errorf("all done: got %q", got)
 	}
 }
 
 func TestFormatPowerProgress(t *testing.T) {
 	tests := []struct {
-		p    clouddc.PowerProgress
+		p    lifecycle.PowerProgress
 		want string
 	}{
-		{clouddc.PowerProgress{Target: "off", Total: 50, Done: 3, Counts: map[string]int{"off": 3, "power-off-processing": 47}}, "3/50 off; power-off-processing: 47"},
-		{clouddc.PowerProgress{Target: "on", Total: 4, Done: 1, Counts: map[string]int{"on": 1, "reboot-processing": 3}}, "1/4 on; reboot-processing: 3"},
+		{lifecycle.PowerProgress{Target: "off", Total: 50, Done: 3, Counts: map[string]int{"off": 3, "power-off-processing": 47}}, "3/50 off; power-off-processing: 47"},
+		{lifecycle.PowerProgress{Target: "on", Total: 4, Done: 1, Counts: map[string]int{"on": 1, "reboot-processing": 3}}, "1/4 on; reboot-processing: 3"},
 		// An older deployment shows the change in power_state.
-		{clouddc.PowerProgress{Target: "off", Total: 50, Done: 3, Counts: map[string]int{"off": 3, "powering-off": 47}}, "3/50 off; powering-off: 47"},
+		{lifecycle.PowerProgress{Target: "off", Total: 50, Done: 3, Counts: map[string]int{"off": 3, "powering-off": 47}}, "3/50 off; powering-off: 47"},
 		// Two are "on" but still processing a reboot: not done, so shown.
-		{clouddc.PowerProgress{Target: "on", Total: 4, Done: 1, Counts: map[string]int{"on": 3, "rebooting": 1}}, "1/4 on; on: 3, rebooting: 1"},
-		{clouddc.PowerProgress{Target: "on", Total: 2, Done: 1, Failed: 1, Counts: map[string]int{"on": 1, "off": 1}}, "1/2 on; off: 1; failed: 1"},
+		{lifecycle.PowerProgress{Target: "on", Total: 4, Done: 1, Counts: map[string]int{"on": 3, "rebooting": 1}}, "1/4 on; on: 3, rebooting: 1"},
+		{lifecycle.PowerProgress{Target: "on", Total: 2, Done: 1, Failed: 1, Counts: map[string]int{"on": 1, "off": 1}}, "1/2 on; off: 1; failed: 1"},
 	}
 	for _, tc := range tests {
 		if got := formatPowerProgress(tc.p); got != tc.want {

@@ -19,6 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/clouddc"
+	"github.com/clouddc-community/terraform-provider-clouddc/internal/lifecycle"
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/validate"
 )
 
@@ -52,7 +53,7 @@ type serverPowerAction struct {
 	// means defaultProgressInterval.
 	progressInterval time.Duration
 	// pollInitial and pollMax tune the power-state polling; zero means the
-	// defaults of clouddc.WaitForPowerState. Tests set milliseconds.
+	// defaults of lifecycle.WaitForPowerState. Tests set milliseconds.
 	pollInitial, pollMax time.Duration
 }
 
@@ -133,7 +134,7 @@ func (a *serverPowerAction) Invoke(ctx context.Context, req action.InvokeRequest
 			fmt.Sprintf("%q is not one of %s.", cfg.Action.ValueString(), strings.Join(powerActionNames, ", ")))
 		return
 	}
-	target, err := clouddc.TargetPowerState(apiAction)
+	target, err := lifecycle.TargetPowerState(apiAction)
 	if err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("action"), "Invalid power action", err.Error())
 		return
@@ -163,30 +164,39 @@ func (a *serverPowerAction) Invoke(ctx context.Context, req action.InvokeRequest
 		return
 	}
 
-	err = clouddc.WaitForPowerState(ctx, a.data.client, ids, apiAction, clouddc.PowerWaitOptions{
+	err = lifecycle.WaitForPowerState(ctx, a.data.client, ids, apiAction, lifecycle.PowerWaitOptions{
 		PollInitial: a.pollInitial,
 		PollMax:     a.pollMax,
-		OnProgress:  func(p clouddc.PowerProgress) { progress.Update(formatPowerProgress(p)) },
+		OnProgress:  func(p lifecycle.PowerProgress) { progress.Update(formatPowerProgress(p)) },
 	})
 	if err != nil {
 		progress.Flush() // the last state seen, before the error
-		detail := err.Error()
-		var pe *clouddc.PowerError
-		if errors.As(err, &pe) {
-			detail += fmt.Sprintf("\n\nServers not in power state %q (%d): %s", target, len(pe.Unfinished), strings.Join(pe.RemainingIDs(), ", "))
-		}
-		if errors.Is(err, context.DeadlineExceeded) {
-			detail += fmt.Sprintf("\n\nThe action's timeout (%s) ran out.", timeout)
-		}
-		resp.Diagnostics.AddError("Servers did not reach the power state", detail)
+		resp.Diagnostics.AddError("Servers did not reach the power state", powerFailureDetail(err, target, timeout))
 		return
 	}
 	progress.Final(fmt.Sprintf("%d/%d %s; done", len(ids), len(ids), target))
 }
 
+// powerFailureDetail explains a failed power wait in the action's terms:
+// the engine's facts (every unfinished server with what was last seen of
+// it), the IDs to invoke the action with again, and what to do.
+func powerFailureDetail(err error, target string, timeout time.Duration) string {
+	detail := err.Error()
+	var pe *lifecycle.PowerError
+	if errors.As(err, &pe) {
+		ids := pe.RemainingIDs()
+		detail += fmt.Sprintf("\n\nServers not in power state %q (%d): %s", target, len(ids), strings.Join(ids, ", "))
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		detail += fmt.Sprintf("\n\nThe action's timeout (%s) ran out. The operations may still finish: check the servers' "+
+			"power_state, and invoke the action again (with a longer timeout) if needed.", timeout)
+	}
+	return detail
+}
+
 // formatPowerProgress renders a wait snapshot as "3/50 off; power-off-processing: 47"
 // (an older deployment's "3/50 off; powering-off: 47").
-func formatPowerProgress(p clouddc.PowerProgress) string {
+func formatPowerProgress(p lifecycle.PowerProgress) string {
 	counts := p.Counts
 	msg := fmt.Sprintf("%d/%d %s", p.Done, p.Total, p.Target)
 	// Servers in the target state that are still processing are not done yet,

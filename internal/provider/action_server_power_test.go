@@ -189,8 +189,8 @@ func TestServerPowerActionFailures(t *testing.T) {
 	got = errorText(s.invoke(t.Context(), serverPowerActionType, map[string]tftypes.Value{
 		"server_ids": stringSet(ids[1:]...), "action": tfString("reboot"), "timeout": tfString("1m"),
 	}).diagnostics)
-	for _, want := range []string{"Servers did not reach the power state", `2 server(s) did not reach power state "on"`,
-		ids[1], ids[2], `operation_state "reboot-failed"`} {
+	for _, want := range []string{"Servers did not reach the power state", `2 of 2 servers did not reach power state "on"`,
+		ids[1], ids[2], `operation_state: reboot-failed`} {
 		if !strings.Contains(got, want) {
 			t.Errorf("failed reboot: error does not contain %q: %s", want, got)
 		}
@@ -211,7 +211,7 @@ func TestServerPowerActionTimeoutNamesServers(t *testing.T) {
 		t.Errorf("the invoke took %v despite a 300ms timeout", took)
 	}
 	got := errorText(res.diagnostics)
-	if !strings.Contains(got, "Servers did not reach the power state") || !strings.Contains(got, "timed out") {
+	if !strings.Contains(got, "Servers did not reach the power state") || !strings.Contains(got, "before the timeout") {
 		t.Fatalf("want a timeout error, got %q", got)
 	}
 	for _, id := range ids {

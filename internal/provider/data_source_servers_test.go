@@ -17,6 +17,7 @@ import (
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/clouddc"
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/emulator"
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/emulator/emulatortest"
+	"github.com/clouddc-community/terraform-provider-clouddc/internal/lifecycle"
 )
 
 // serverFleet is an emulator of 23 servers (more than two pages of 10): 3
@@ -59,8 +60,8 @@ func newServerFleet(t *testing.T) *serverFleet {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	err := clouddc.WaitForPowerState(t.Context(), c, []string{f.offSrv}, clouddc.PowerActionOff,
-		clouddc.PowerWaitOptions{PollInitial: time.Millisecond, PollMax: 5 * time.Millisecond})
+	err := lifecycle.WaitForPowerState(t.Context(), c, []string{f.offSrv}, clouddc.PowerActionOff,
+		lifecycle.PowerWaitOptions{PollInitial: time.Millisecond, PollMax: 5 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/clouddc"
+	"github.com/clouddc-community/terraform-provider-clouddc/internal/lifecycle"
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/validate"
 )
 
@@ -88,7 +89,7 @@ func parseImportIDs(raw string) ([]string, error) {
 // lookupInstances asks CloudDC for ids in one bulk lookup. It returns the
 // instances that exist and, in the order of ids, those that do not: unknown
 // to the API or already terminated.
-func lookupInstances(ctx context.Context, engine *clouddc.Engine, ids []string) (map[string]clouddc.Instance, []string, error) {
+func lookupInstances(ctx context.Context, engine *lifecycle.Engine, ids []string) (map[string]clouddc.Instance, []string, error) {
 	found, err := engine.GetInstances(ctx, ids)
 	if err != nil {
 		return nil, nil, fmt.Errorf("looking up %d instances: %w", len(ids), err)
@@ -115,18 +116,6 @@ func addMissingInstancesError(diags *diag.Diagnostics, projectID string, missing
 			"Check the IDs (for example with the clouddc_instances data source) and remove the ones that are gone.",
 			projectID, strings.Join(missing, ", ")),
 	)
-}
-
-// addDeleteError reports a failed deletion. A *clouddc.DeleteError names
-// every unfinished instance with its state and error message, and says what
-// to do next.
-func addDeleteError(diags *diag.Diagnostics, err error) {
-	var derr *clouddc.DeleteError
-	if errors.As(err, &derr) {
-		diags.AddError(fmt.Sprintf("Deleting CloudDC instances did not finish (%d remain)", len(derr.Unfinished)), derr.Error())
-		return
-	}
-	diags.AddError("Deleting CloudDC instances failed", err.Error())
 }
 
 // stringSetValue builds a set of strings.

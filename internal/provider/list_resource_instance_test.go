@@ -156,7 +156,7 @@ func TestAccInstanceList_query(t *testing.T) {
 	gone := testAccRunInstances(t, srv, clouddc.RunInstancesRequest{Name: "gone"}, 1)[0]
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
-	if err := testAccEngine(t, srv).DeleteInstance(ctx, gone); err != nil {
+	if err := testAccEngine(t, srv).DeleteAndWait(ctx, gone); err != nil {
 		t.Fatalf("deleting %s: %v", gone, err)
 	}
 	// Terminated instances stay listed for the emulator's TTL (a minute):

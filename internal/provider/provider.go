@@ -21,6 +21,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/clouddc"
+	"github.com/clouddc-community/terraform-provider-clouddc/internal/lifecycle"
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/validate"
 )
 
@@ -35,7 +36,7 @@ type clouddcProvider struct {
 	// tune, if set, adjusts the client and engine settings after the
 	// configuration is resolved. Only in-process tests set it, to poll and
 	// retry on millisecond timescales against the emulator.
-	tune func(*clouddc.Config, *clouddc.EngineOptions)
+	tune func(*clouddc.Config, *lifecycle.Options)
 }
 
 // New returns a constructor of the provider for providerserver.Serve.
@@ -167,7 +168,7 @@ func (p *clouddcProvider) Configure(ctx context.Context, req provider.ConfigureR
 		return
 	}
 
-	engineOpts := clouddc.EngineOptions{Optimize: cfg.optimize}
+	engineOpts := lifecycle.Options{Optimize: cfg.optimize}
 	if p.tune != nil {
 		p.tune(&cfg.client, &engineOpts)
 	}
@@ -178,7 +179,7 @@ func (p *clouddcProvider) Configure(ctx context.Context, req provider.ConfigureR
 	}
 	data := &providerData{
 		client:    client,
-		engine:    clouddc.NewEngine(client, engineOpts),
+		engine:    lifecycle.NewEngine(client, engineOpts),
 		projectID: cfg.client.ProjectID,
 	}
 	tflog.Info(ctx, "configured CloudDC provider", map[string]any{

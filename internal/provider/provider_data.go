@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/clouddc"
+	"github.com/clouddc-community/terraform-provider-clouddc/internal/lifecycle"
 )
 
 // providerData is what Configure hands to every resource, data source and
@@ -23,7 +24,7 @@ import (
 // (ready and keepPriorState) before it touches client or engine.
 type providerData struct {
 	client    *clouddc.Client
-	engine    *clouddc.Engine
+	engine    *lifecycle.Engine
 	projectID string
 	// unknown lists the provider attributes whose values were unknown when
 	// the provider was configured; nil when the provider is configured.

@@ -407,7 +407,7 @@ func (r *instanceResource) Create(ctx context.Context, req resource.CreateReques
 
 	got, err := r.data.engine.WaitForState(ctx, []string{id}, clouddc.StateRunning)
 	if err != nil {
-		resp.Diagnostics.AddError("Instance did not become running", waitErrorDetail(id, "create", timeout, err))
+		resp.Diagnostics.AddError("Instance did not become running", waitErrorDetail("Instance "+id, "create", timeout, err))
 		return
 	}
 	in, ok := got[id]
@@ -434,15 +434,6 @@ func createErrorDetail(name string, err error) string {
 			name, err, name)
 	}
 	return fmt.Sprintf("CreateInstance for %q failed: %s", name, err)
-}
-
-// waitErrorDetail explains a failed wait, saying what to do on a timeout.
-func waitErrorDetail(id, op string, timeout time.Duration, err error) string {
-	if errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Sprintf("Instance %s: %s did not finish within %s: %s. The instance is kept in state; "+
-			"raise timeouts { %s } and apply again.", id, op, timeout, err, op)
-	}
-	return fmt.Sprintf("Instance %s: %s", id, err)
 }
 
 func (r *instanceResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -524,7 +515,7 @@ func (r *instanceResource) Update(ctx context.Context, req resource.UpdateReques
 		// operation through, not the state from before it.
 		got, err := r.data.engine.WaitForStateChange(ctx, []string{id}, clouddc.StateRunning)
 		if err != nil {
-			resp.Diagnostics.AddError("Instance did not become running after "+op, waitErrorDetail(id, "update", timeout, err))
+			resp.Diagnostics.AddError("Instance did not become running after "+op, waitErrorDetail("Instance "+id, "update", timeout, err))
 			return false
 		}
 		if in, ok := got[id]; ok {
@@ -633,27 +624,9 @@ func (r *instanceResource) Delete(ctx context.Context, req resource.DeleteReques
 	if !r.sameProject(ctx, req.Identity, id, &resp.Diagnostics) {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-
-	tflog.Info(ctx, "deleting instance", map[string]any{"id": id})
-	err := r.data.engine.DeleteInstance(ctx, id)
-	if err == nil {
-		return
-	}
-	// On any error the framework keeps the instance in state, so the next
+	// On an error the framework keeps the instance in state, so the next
 	// destroy resumes.
-	var de *clouddc.DeleteError
-	if errors.As(err, &de) {
-		detail := de.Error()
-		if errors.Is(de.Cause, context.DeadlineExceeded) {
-			detail = fmt.Sprintf("The delete timeout (%s) was reached.\n%s", timeout, detail)
-		}
-		resp.Diagnostics.AddError(fmt.Sprintf("Instance %s was not deleted", id), detail)
-		return
-	}
-	resp.Diagnostics.AddError(fmt.Sprintf("Instance %s was not deleted", id),
-		fmt.Sprintf("%s. The instance is kept in state; run destroy again.", err))
+	deleteInstance(ctx, r.data.engine, id, timeout, &resp.Diagnostics)
 }
 
 // ImportState imports an instance by its ID: `terraform import`, an import

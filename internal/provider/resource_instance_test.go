@@ -23,6 +23,7 @@ import (
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/clouddc"
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/emulator"
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/emulator/emulatortest"
+	"github.com/clouddc-community/terraform-provider-clouddc/internal/lifecycle"
 )
 
 var uuidRegexp = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
@@ -241,7 +242,7 @@ func TestAccInstance_deletedOutOfBand(t *testing.T) {
 					}
 					ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 					defer cancel()
-					if err := testAccEngine(t, srv).DeleteInstances(ctx, ids, clouddc.DeleteOptions{Wait: true}); err != nil {
+					if err := testAccEngine(t, srv).DeleteInBatches(ctx, ids, lifecycle.DeleteOptions{Wait: true}); err != nil {
 						t.Fatalf("deleting out of band: %v", err)
 					}
 				},
@@ -551,7 +552,7 @@ func TestAccInstance_deleteFailureKeepsState(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					if err := testAccEngine(t, srv).DeleteInstances(ctx, ids, clouddc.DeleteOptions{Wait: true}); err != nil {
+					if err := testAccEngine(t, srv).DeleteInBatches(ctx, ids, lifecycle.DeleteOptions{Wait: true}); err != nil {
 						t.Fatalf("waiting for the deletion under way: %v", err)
 					}
 				},

@@ -294,9 +294,9 @@ func (r *instancesResource) Create(ctx context.Context, req resource.CreateReque
 	if err != nil {
 		// Keep the instances in state (Terraform taints the fleet) so that
 		// they are deleted, not stranded.
-		resp.Diagnostics.AddError("Waiting for the CloudDC instances to run failed", fmt.Sprintf(
-			"%d instances were started but did not all reach running: %s\n\n"+
-				"Terraform keeps all of them in state (ids) and marks the fleet tainted; the next apply replaces it.", len(ids), err))
+		resp.Diagnostics.AddError("Waiting for the CloudDC instances to run failed",
+			waitErrorDetail(fmt.Sprintf("%d instances were started but did not all reach running", len(ids)), "create", timeout, err)+
+				"\n\nTerraform keeps all of them in state (ids) and marks the fleet tainted; the next apply replaces it.")
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
@@ -394,13 +394,9 @@ func (r *instancesResource) Delete(ctx context.Context, req resource.DeleteReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	remaining, err := deleteAndWait(ctx, r.data.engine, ids, timeout)
-	if err == nil {
-		return
-	}
-	addDeleteError(&resp.Diagnostics, err)
+	remaining := deleteInstances(ctx, r.data.engine, ids, timeout, &resp.Diagnostics)
 	if remaining == nil {
-		return // Nothing is known about what remains: keep the prior state.
+		return // All gone, or nothing is known about what remains: the prior state stays.
 	}
 	// Keep exactly the unfinished instances, so the next destroy resumes with them.
 	priorByID := make(map[string]fleetInstance, len(prior))

@@ -271,13 +271,9 @@ func (r *instancesBatchDeleteResource) Delete(ctx context.Context, req resource.
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	remaining, err := deleteAndWait(ctx, r.data.engine, ids, timeout)
-	if err == nil {
-		return
-	}
-	addDeleteError(&resp.Diagnostics, err)
+	remaining := deleteInstances(ctx, r.data.engine, ids, timeout, &resp.Diagnostics)
 	if remaining == nil {
-		return // Nothing is known about what remains: keep the prior state.
+		return // All gone, or nothing is known about what remains: the prior state stays.
 	}
 	// Keep exactly the unfinished instances, so the next destroy resumes
 	// with them; instance_ids stays as configured.

@@ -1,42 +1,23 @@
-package clouddc
+// Copyright (c) The terraform-provider-clouddc authors
+// SPDX-License-Identifier: MPL-2.0
+
+package lifecycle
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"math/rand/v2"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/clouddc-community/terraform-provider-clouddc/internal/clouddc"
 )
 
-// Poll schedule: the first poll comes PollInitial after a wait starts; then
-// the interval is pollAgeFraction of the time waited so far, at least
-// PollInitial and at most PollMax, with ±20% jitter so that many waiters do
-// not poll in lockstep. Backing off in proportion to the age bounds the
-// oversleep: the end of a deletion that took T is noticed within about
-// 0.15·T (and within PollMax), while a long wait costs few calls.
-const (
-	pollAgeFraction = 0.15
-	pollJitter      = 0.2
-	// maxPollErrors is how many poll rounds in a row may fail (after the
-	// client's own retries) before a wait gives up.
-	maxPollErrors = 5
-)
-
-// intervalFor returns the poll interval for a wait that started age ago.
-func (e *Engine) intervalFor(age time.Duration) time.Duration {
-	return min(max(time.Duration(float64(age)*pollAgeFraction), e.opts.PollInitial), e.opts.PollMax)
-}
-
-// jittered returns d ±20%, but never more than PollMax.
-func (e *Engine) jittered(d time.Duration) time.Duration {
-	f := 1 - pollJitter + 2*pollJitter*rand.Float64() //nolint:gosec // jitter needs no crypto randomness
-	return min(time.Duration(float64(d)*f), e.opts.PollMax)
-}
+// maxPollErrors is how many poll rounds in a row may fail (after the
+// client's own retries) before a wait gives up.
+const maxPollErrors = 5
 
 // pollUpdate carries one poll round's observations for a waiter's IDs. IDs
 // whose call failed are missing from obs, and err says why.
@@ -215,7 +196,7 @@ func (p *poller) run() {
 
 		// One jitter for the round, not one per watch: every round serves
 		// every watch, so per-watch jitter would only add rounds.
-		if d := p.e.jittered(time.Until(wake)); d > 0 {
+		if d := p.e.sched.jittered(time.Until(wake)); d > 0 {
 			t := time.NewTimer(d)
 			select {
 			case <-t.C:
@@ -260,7 +241,7 @@ func (p *poller) round(ctx context.Context) {
 		if inst, ok := found[id]; ok {
 			obs[id] = observation{Instance: inst}
 		} else {
-			obs[id] = observation{Instance: Instance{ID: id}, Gone: true}
+			obs[id] = observation{Instance: clouddc.Instance{ID: id}, Gone: true}
 		}
 	}
 	counts, _ := countStates(ids, obs)
@@ -284,7 +265,7 @@ func (p *poller) round(ctx context.Context) {
 				u.obs[id] = o
 			}
 		}
-		w.due = now.Add(p.e.intervalFor(now.Sub(w.started)))
+		w.due = now.Add(p.e.sched.intervalFor(now.Sub(w.started)))
 		select { // keep only the latest round
 		case <-w.ch:
 		default:
@@ -350,77 +331,13 @@ func (e *Engine) waitLoop(ctx context.Context, ids []string,
 			if isPermanent(u.err) || pollErrs >= maxPollErrors {
 				return last, verdicts, fmt.Errorf("polling instance status failed %d times in a row: %w", pollErrs, u.err)
 			}
-			tflog.SubsystemWarn(ctx, LogSubsystem, "engine: poll round failed, retrying", map[string]any{"error": u.err.Error()})
+			tflog.SubsystemWarn(ctx, clouddc.LogSubsystem, "engine: poll round failed, retrying", map[string]any{"error": u.err.Error()})
 		} else {
 			pollErrs = 0
 		}
 	}
 	return last, verdicts, nil
 }
-
-// WaitError reports instances that did not reach the target state.
-type WaitError struct {
-	Target string
-	// Total is how many instances were waited for.
-	Total int
-	// Failed lists instances that ended in error/failed, terminated, or
-	// disappeared; Pending those still on their way when the wait ended.
-	Failed  []InstanceResult
-	Pending []InstanceResult
-	// Cause is why the wait ended early (context.DeadlineExceeded, a poll
-	// error), or nil when it ended because instances failed.
-	Cause error
-}
-
-// Error names each instance with its state and error_msg, and what to do.
-func (e *WaitError) Error() string {
-	var b strings.Builder
-	n := len(e.Failed) + len(e.Pending)
-	fmt.Fprintf(&b, "%d of %d instances did not reach state %s", n, max(e.Total, n), e.Target)
-	switch {
-	case errors.Is(e.Cause, context.DeadlineExceeded):
-		b.WriteString(" before the timeout")
-	case errors.Is(e.Cause, context.Canceled):
-		b.WriteString(" (interrupted)")
-	}
-	b.WriteString(":")
-	for _, r := range e.Failed {
-		b.WriteString("\n  - ")
-		b.WriteString(r.describe(e.Cause))
-	}
-	for _, r := range e.Pending {
-		b.WriteString("\n  - ")
-		b.WriteString(r.describe(e.Cause))
-		b.WriteString(", still in progress")
-	}
-	if e.Cause != nil && !isContextErr(e.Cause) {
-		fmt.Fprintf(&b, "\ncause: %v", e.Cause)
-	}
-	failed, gone := false, false
-	for _, r := range e.Failed {
-		switch {
-		case IsFailedState(r.State):
-			failed = true
-		case r.Gone, IsTerminalState(r.State):
-			gone = true
-		}
-	}
-	if failed {
-		b.WriteString("\nThe service reported the failure above (see error_msg); an instance in state error can be deleted and created again.")
-	}
-	if gone {
-		b.WriteString("\nInstances not found or terminated no longer exist (deleted outside Terraform?); they must be created again.")
-	}
-	switch {
-	case failed || gone:
-	case errors.Is(e.Cause, context.DeadlineExceeded):
-		b.WriteString("\nRaise the timeouts of the resource if the service is just slow; the instances keep going.")
-	}
-	return b.String()
-}
-
-// Unwrap returns the cause.
-func (e *WaitError) Unwrap() error { return e.Cause }
 
 // WaitForState waits until every id reaches target (e.g. "running"). An
 // instance in state error/failed fails the wait, as does one that
@@ -429,7 +346,7 @@ func (e *WaitError) Unwrap() error { return e.Cause }
 // until every instance is settled, then returns the final Instances (also
 // on error, for those known) and a *WaitError naming each that did not
 // make it.
-func (e *Engine) WaitForState(ctx context.Context, ids []string, target string) (map[string]Instance, error) {
+func (e *Engine) WaitForState(ctx context.Context, ids []string, target string) (map[string]clouddc.Instance, error) {
 	return e.waitForState(ctx, ids, target, 0)
 }
 
@@ -439,14 +356,14 @@ func (e *Engine) WaitForState(ctx context.Context, ids []string, target string) 
 // target right after the request may not have started the operation yet, so
 // it counts as done only once it has been seen in another state, or after
 // TransitionSettle has passed (an operation too quick to be seen).
-func (e *Engine) WaitForStateChange(ctx context.Context, ids []string, target string) (map[string]Instance, error) {
+func (e *Engine) WaitForStateChange(ctx context.Context, ids []string, target string) (map[string]clouddc.Instance, error) {
 	return e.waitForState(ctx, ids, target, e.opts.TransitionSettle)
 }
 
-func (e *Engine) waitForState(ctx context.Context, ids []string, target string, settle time.Duration) (map[string]Instance, error) {
+func (e *Engine) waitForState(ctx context.Context, ids []string, target string, settle time.Duration) (map[string]clouddc.Instance, error) {
 	ctx = withLog(ctx)
 	ids = uniqueIDs(ids)
-	wantGone := IsTerminalState(target)
+	wantGone := clouddc.IsTerminalState(target)
 	// left marks the instances seen outside target; judge runs only on the
 	// wait loop's goroutine.
 	left := make(map[string]bool, len(ids))
@@ -464,16 +381,16 @@ func (e *Engine) waitForState(ctx context.Context, ids []string, target string, 
 			return verdictFailed
 		case st == target && settle > 0 && elapsed < settle && !left[o.Instance.ID]:
 			return verdictPending // the operation may not have started yet
-		case st == target, wantGone && IsTerminalState(st):
+		case st == target, wantGone && clouddc.IsTerminalState(st):
 			return verdictDone
-		case IsFailedState(st), IsTerminalState(st):
+		case clouddc.IsFailedState(st), clouddc.IsTerminalState(st):
 			return verdictFailed
 		}
 		return verdictPending
 	}
 	last, verdicts, err := e.waitLoop(ctx, ids, judge, nil)
 
-	out := make(map[string]Instance, len(ids))
+	out := make(map[string]clouddc.Instance, len(ids))
 	for id, o := range last {
 		if !o.Gone {
 			out[id] = o.Instance

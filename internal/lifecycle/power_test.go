@@ -1,18 +1,21 @@
 // Copyright (c) The terraform-provider-clouddc authors
 // SPDX-License-Identifier: MPL-2.0
 
-package clouddc
+package lifecycle
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"path"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/clouddc-community/terraform-provider-clouddc/internal/clouddc"
 )
 
 // fakeServers answers ShowServer from a script per server: each call returns
@@ -28,12 +31,12 @@ type fakeStep struct {
 	err       error
 }
 
-func (f *fakeServers) ShowServer(_ context.Context, id string) (*PhysicalServer, error) {
+func (f *fakeServers) ShowServer(_ context.Context, id string) (*clouddc.PhysicalServer, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	steps, ok := f.script[id]
 	if !ok {
-		return nil, &APIError{StatusCode: 404, Code: "iMetal.0100", Message: "Physical servers ID not found: [" + id + "]", Operation: "ShowServer"}
+		return nil, &clouddc.APIError{StatusCode: 404, Code: "iMetal.0100", Message: "Physical servers ID not found: [" + id + "]", Operation: "ShowServer"}
 	}
 	n := f.calls[id]
 	f.calls[id] = n + 1
@@ -41,7 +44,7 @@ func (f *fakeServers) ShowServer(_ context.Context, id string) (*PhysicalServer,
 	if step.err != nil {
 		return nil, step.err
 	}
-	return &PhysicalServer{ID: id, PowerState: step.power, OperationState: step.op}, nil
+	return &clouddc.PhysicalServer{ID: id, PowerState: step.power, OperationState: step.op}, nil
 }
 
 func newFakeServers(script map[string][]fakeStep) *fakeServers {
@@ -52,9 +55,9 @@ var fastPoll = PowerWaitOptions{PollInitial: time.Millisecond, PollMax: 4 * time
 
 func TestTargetPowerState(t *testing.T) {
 	for _, tc := range []struct{ action, want string }{
-		{PowerActionOn, PowerStateOn},
-		{PowerActionOff, PowerStateOff},
-		{PowerActionReboot, PowerStateOn},
+		{clouddc.PowerActionOn, clouddc.PowerStateOn},
+		{clouddc.PowerActionOff, clouddc.PowerStateOff},
+		{clouddc.PowerActionReboot, clouddc.PowerStateOn},
 	} {
 		got, err := TargetPowerState(tc.action)
 		if err != nil || got != tc.want {
@@ -74,7 +77,7 @@ func TestWaitForPowerStateReachesTarget(t *testing.T) {
 	var snaps []PowerProgress
 	opts := fastPoll
 	opts.OnProgress = func(p PowerProgress) { snaps = append(snaps, p) }
-	if err := WaitForPowerState(t.Context(), api, []string{"a", "b", "a"}, PowerActionOff, opts); err != nil {
+	if err := WaitForPowerState(t.Context(), api, []string{"a", "b", "a"}, clouddc.PowerActionOff, opts); err != nil {
 		t.Fatalf("WaitForPowerState: %v", err)
 	}
 	if api.calls["b"] != 1 {
@@ -102,7 +105,7 @@ func TestWaitForPowerStateRebootWaitsThroughRebooting(t *testing.T) {
 	api := newFakeServers(map[string][]fakeStep{
 		"s": {{power: "on", op: "reboot-processing"}, {power: "rebooting", op: "reboot-processing"}, {power: "on", op: "reboot-succeed"}},
 	})
-	if err := WaitForPowerState(t.Context(), api, []string{"s"}, PowerActionReboot, fastPoll); err != nil {
+	if err := WaitForPowerState(t.Context(), api, []string{"s"}, clouddc.PowerActionReboot, fastPoll); err != nil {
 		t.Fatalf("WaitForPowerState: %v", err)
 	}
 	if api.calls["s"] != 3 {
@@ -115,7 +118,7 @@ func TestWaitForPowerStateNamesFailedServers(t *testing.T) {
 		"ok":     {{power: "on", op: "power-on-succeed"}},
 		"broken": {{power: "powering-on", op: "power-on-processing"}, {power: "off", op: "power-on-failed"}},
 	})
-	err := WaitForPowerState(t.Context(), api, []string{"ok", "broken", "gone"}, PowerActionOn, fastPoll)
+	err := WaitForPowerState(t.Context(), api, []string{"ok", "broken", "gone"}, clouddc.PowerActionOn, fastPoll)
 	var pe *PowerError
 	if !errors.As(err, &pe) {
 		t.Fatalf("want *PowerError, got %v", err)
@@ -124,12 +127,12 @@ func TestWaitForPowerStateNamesFailedServers(t *testing.T) {
 		t.Errorf("RemainingIDs = %s, want broken,gone", got)
 	}
 	msg := err.Error()
-	for _, want := range []string{"broken", "power-on-failed", "gone: server not found", `"on"`} {
+	for _, want := range []string{"2 of 3 servers did not reach power state \"on\"", "broken (power_state: off, operation_state: power-on-failed)", "gone (not found)"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error %q does not mention %q", msg, want)
 		}
 	}
-	if strings.Contains(msg, "ok:") {
+	if strings.Contains(msg, "ok (") {
 		t.Errorf("error names the server that succeeded: %q", msg)
 	}
 }
@@ -141,23 +144,23 @@ func TestWaitForPowerStateHonoursDeadline(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	err := WaitForPowerState(ctx, api, []string{"slow"}, PowerActionOff, PowerWaitOptions{PollInitial: 5 * time.Millisecond, PollMax: 10 * time.Millisecond})
+	err := WaitForPowerState(ctx, api, []string{"slow"}, clouddc.PowerActionOff, PowerWaitOptions{PollInitial: 5 * time.Millisecond, PollMax: 10 * time.Millisecond})
 	if took := time.Since(start); took > time.Second {
 		t.Errorf("wait returned %v after the deadline", took)
 	}
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("want a deadline error, got %v", err)
 	}
-	if !strings.Contains(err.Error(), "timed out") || !strings.Contains(err.Error(), "slow") {
+	if !strings.Contains(err.Error(), "before the timeout") || !strings.Contains(err.Error(), "slow (power_state: powering-off, operation_state: power-off-processing), still in progress") {
 		t.Errorf("error does not say it timed out for server slow: %q", err)
 	}
 }
 
 func TestWaitForPowerStateStopsOnAPIError(t *testing.T) {
 	api := newFakeServers(map[string][]fakeStep{
-		"s": {{err: &APIError{StatusCode: 500, Code: "iMetal.0099", Message: "internal error", Operation: "ShowServer"}}},
+		"s": {{err: &clouddc.APIError{StatusCode: 500, Code: "iMetal.0099", Message: "internal error", Operation: "ShowServer"}}},
 	})
-	err := WaitForPowerState(t.Context(), api, []string{"s"}, PowerActionOn, fastPoll)
+	err := WaitForPowerState(t.Context(), api, []string{"s"}, clouddc.PowerActionOn, fastPoll)
 	var pe *PowerError
 	if !errors.As(err, &pe) || pe.Cause == nil {
 		t.Fatalf("want *PowerError with a cause, got %v", err)
@@ -179,15 +182,15 @@ func TestWaitForPowerStateOperationState(t *testing.T) {
 		polls  int
 		failed string // part of the error; empty: settled
 	}{
-		{"power off", PowerActionOff, []fakeStep{{power: "on", op: "power-off-processing"}, {power: "on", op: "power-off-processing"}, {power: "off", op: "power-off-succeed"}}, 3, ""},
-		{"power on", PowerActionOn, []fakeStep{{power: "off", op: "power-on-processing"}, {power: "on", op: "power-on-succeed"}}, 2, ""},
-		{"reboot on, off, on", PowerActionReboot, []fakeStep{{power: "on", op: "reboot-processing"}, {power: "off", op: "reboot-processing"}, {power: "on", op: "reboot-succeed"}}, 3, ""},
-		{"reboot not begun yet", PowerActionReboot, []fakeStep{{power: "on", op: "power-on-succeed"}, {power: "off", op: "reboot-processing"}, {power: "on", op: "reboot-succeed"}}, 3, ""},
-		{"power on a server that is on", PowerActionOn, []fakeStep{{power: "on", op: "power-off-failed"}}, 1, ""},
-		{"power off a server that is off", PowerActionOff, []fakeStep{{power: "off", op: "power-off-succeed"}}, 1, ""},
-		{"power off fails", PowerActionOff, []fakeStep{{power: "on", op: "power-off-processing"}, {power: "on", op: "power-off-failed"}}, 2, "power-off-failed"},
-		{"reboot fails", PowerActionReboot, []fakeStep{{power: "on", op: "reboot-processing"}, {power: "off", op: "reboot-failed"}}, 2, "reboot-failed"},
-		{"power on fails", PowerActionOn, []fakeStep{{power: "off", op: "power-on-failed"}}, 1, "power-on-failed"},
+		{"power off", clouddc.PowerActionOff, []fakeStep{{power: "on", op: "power-off-processing"}, {power: "on", op: "power-off-processing"}, {power: "off", op: "power-off-succeed"}}, 3, ""},
+		{"power on", clouddc.PowerActionOn, []fakeStep{{power: "off", op: "power-on-processing"}, {power: "on", op: "power-on-succeed"}}, 2, ""},
+		{"reboot on, off, on", clouddc.PowerActionReboot, []fakeStep{{power: "on", op: "reboot-processing"}, {power: "off", op: "reboot-processing"}, {power: "on", op: "reboot-succeed"}}, 3, ""},
+		{"reboot not begun yet", clouddc.PowerActionReboot, []fakeStep{{power: "on", op: "power-on-succeed"}, {power: "off", op: "reboot-processing"}, {power: "on", op: "reboot-succeed"}}, 3, ""},
+		{"power on a server that is on", clouddc.PowerActionOn, []fakeStep{{power: "on", op: "power-off-failed"}}, 1, ""},
+		{"power off a server that is off", clouddc.PowerActionOff, []fakeStep{{power: "off", op: "power-off-succeed"}}, 1, ""},
+		{"power off fails", clouddc.PowerActionOff, []fakeStep{{power: "on", op: "power-off-processing"}, {power: "on", op: "power-off-failed"}}, 2, "power-off-failed"},
+		{"reboot fails", clouddc.PowerActionReboot, []fakeStep{{power: "on", op: "reboot-processing"}, {power: "off", op: "reboot-failed"}}, 2, "reboot-failed"},
+		{"power on fails", clouddc.PowerActionOn, []fakeStep{{power: "off", op: "power-on-failed"}}, 1, "power-on-failed"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			api := newFakeServers(map[string][]fakeStep{"s": tt.steps})
@@ -203,6 +206,24 @@ func TestWaitForPowerStateOperationState(t *testing.T) {
 			}
 		})
 	}
+}
+
+const testProject = "0123456789abcdef0123456789abcdef"
+
+// newTestClient starts an httptest server with h and returns a client for
+// it with millisecond backoff.
+func newTestClient(t *testing.T, h http.Handler) *clouddc.Client {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	c, err := clouddc.NewClient(clouddc.Config{
+		Endpoint: srv.URL, ProjectID: testProject, AuthToken: "test-token",
+		RetryWaitMin: time.Millisecond, RetryWaitMax: 4 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatalf("NewClient: %v", err)
+	}
+	return c
 }
 
 // oldDeployment is an httptest CloudDC that answers ShowServer in the model
@@ -247,13 +268,13 @@ func TestWaitForPowerStateOlderDeployments(t *testing.T) {
 		action string
 		steps  []string
 	}{
-		{PowerActionOff, []string{"powering-off", "powering-off", "off"}},
-		{PowerActionOn, []string{"powering-on", "on"}},
-		{PowerActionReboot, []string{"rebooting", "rebooting", "on"}},
+		{clouddc.PowerActionOff, []string{"powering-off", "powering-off", "off"}},
+		{clouddc.PowerActionOn, []string{"powering-on", "on"}},
+		{clouddc.PowerActionReboot, []string{"rebooting", "rebooting", "on"}},
 	} {
 		t.Run(tt.action, func(t *testing.T) {
 			dep := &oldDeployment{script: map[string][]string{"s1": tt.steps, "s2": tt.steps}, polls: map[string]int{}}
-			c, _ := newTestClient(t, dep)
+			c := newTestClient(t, dep)
 			var snaps []PowerProgress
 			opts := fastPoll
 			opts.OnProgress = func(p PowerProgress) { snaps = append(snaps, p) }
@@ -274,11 +295,11 @@ func TestWaitForPowerStateOlderDeployments(t *testing.T) {
 	}
 	// A server that never settles is named when the deadline ends the wait.
 	dep := &oldDeployment{script: map[string][]string{"stuck": {"powering-off"}}, polls: map[string]int{}}
-	c, _ := newTestClient(t, dep)
+	c := newTestClient(t, dep)
 	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 	defer cancel()
-	err := WaitForPowerState(ctx, c, []string{"stuck"}, PowerActionOff, fastPoll)
-	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), `stuck: still changing (power_state "powering-off")`) {
+	err := WaitForPowerState(ctx, c, []string{"stuck"}, clouddc.PowerActionOff, fastPoll)
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), `stuck (power_state: powering-off), still in progress`) {
 		t.Fatalf("want a timeout naming the stuck server, got %v", err)
 	}
 }

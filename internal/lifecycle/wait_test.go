@@ -1,4 +1,4 @@
-package clouddc
+package lifecycle
 
 import (
 	"context"
@@ -7,26 +7,28 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/clouddc-community/terraform-provider-clouddc/internal/clouddc"
 )
 
 func TestPollSchedule(t *testing.T) {
-	e := NewEngine(newFakeAPI(), EngineOptions{PollInitial: 100 * time.Millisecond, PollMax: time.Second})
+	e := NewEngine(newFakeAPI(), Options{PollInitial: 100 * time.Millisecond, PollMax: time.Second})
 	for _, c := range []struct{ age, want time.Duration }{
 		{0, 100 * time.Millisecond},               // at least PollInitial
 		{time.Second, 150 * time.Millisecond},     // 0.15 × the time waited
 		{3 * time.Second, 450 * time.Millisecond}, // a 3s deletion is noticed within 0.45s
 		{time.Minute, time.Second},                // capped at PollMax
 	} {
-		if got := e.intervalFor(c.age); got != c.want {
+		if got := e.sched.intervalFor(c.age); got != c.want {
 			t.Errorf("intervalFor(%v) = %v, want %v", c.age, got, c.want)
 		}
 	}
 	for range 1000 {
-		j := e.jittered(500 * time.Millisecond)
+		j := e.sched.jittered(500 * time.Millisecond)
 		if j < 400*time.Millisecond || j > 600*time.Millisecond {
 			t.Fatalf("jittered(500ms) = %v, want within ±20%%", j)
 		}
-		if j := e.jittered(time.Second); j > time.Second {
+		if j := e.sched.jittered(time.Second); j > time.Second {
 			t.Fatalf("jittered(PollMax) = %v oversleeps PollMax", j)
 		}
 	}
@@ -35,9 +37,9 @@ func TestPollSchedule(t *testing.T) {
 func TestWaitForStateRunning(t *testing.T) {
 	for _, optimize := range []bool{false, true} {
 		f := newFakeAPI()
-		ids := f.add(130, StatePending)
+		ids := f.add(130, clouddc.StatePending)
 		e := NewEngine(f, testOptions(optimize))
-		got, err := e.WaitForState(t.Context(), ids, StateRunning)
+		got, err := e.WaitForState(t.Context(), ids, clouddc.StateRunning)
 		if err != nil {
 			t.Fatalf("optimize=%v: %v", optimize, err)
 		}
@@ -45,7 +47,7 @@ func TestWaitForStateRunning(t *testing.T) {
 			t.Fatalf("optimize=%v: %d instances returned, want 130", optimize, len(got))
 		}
 		for _, id := range ids {
-			if got[id].State != StateRunning || got[id].ServerID == "" {
+			if got[id].State != clouddc.StateRunning || got[id].ServerID == "" {
 				t.Errorf("optimize=%v: %s = %+v, want running with full attributes", optimize, id, got[id])
 			}
 		}
@@ -60,10 +62,10 @@ func TestWaitForStateRunning(t *testing.T) {
 
 func TestWaitForStateFailureNamesInstances(t *testing.T) {
 	f := newFakeAPI()
-	ids := f.add(4, StatePending)
+	ids := f.add(4, clouddc.StatePending)
 	f.failNext(ids[2])
 	e := NewEngine(f, testOptions(true))
-	got, err := e.WaitForState(t.Context(), ids, StateRunning)
+	got, err := e.WaitForState(t.Context(), ids, clouddc.StateRunning)
 	var werr *WaitError
 	if !errors.As(err, &werr) {
 		t.Fatalf("want *WaitError, got %v", err)
@@ -74,7 +76,7 @@ func TestWaitForStateFailureNamesInstances(t *testing.T) {
 	if msg := err.Error(); !strings.Contains(msg, ids[2]+" (state: error: no OS image") || !strings.Contains(msg, "1 of 4 instances did not reach state running") {
 		t.Errorf("message unclear:\n%s", msg)
 	}
-	if len(got) != 4 || got[ids[0]].State != StateRunning {
+	if len(got) != 4 || got[ids[0]].State != clouddc.StateRunning {
 		t.Errorf("the instances that made it must be returned too: %v", got)
 	}
 }
@@ -83,19 +85,19 @@ func TestWaitForStateNotFoundGrace(t *testing.T) {
 	f := newFakeAPI()
 	late := "00000000-0000-7000-8000-00000000late"
 	never := "00000000-0000-7000-8000-0000000never"
-	time.AfterFunc(10*time.Millisecond, func() { f.addID(late, StatePending) })
+	time.AfterFunc(10*time.Millisecond, func() { f.addID(late, clouddc.StatePending) })
 	opts := testOptions(true)
 	opts.NotFoundGrace = 300 * time.Millisecond // wide, for a loaded machine
 	e := NewEngine(f, opts)
-	if _, err := e.WaitForState(t.Context(), []string{late}, StateRunning); err != nil {
+	if _, err := e.WaitForState(t.Context(), []string{late}, clouddc.StateRunning); err != nil {
 		t.Fatalf("an instance listed only after a moment must be waited for: %v", err)
 	}
-	_, err := e.WaitForState(t.Context(), []string{never}, StateRunning)
+	_, err := e.WaitForState(t.Context(), []string{never}, clouddc.StateRunning)
 	var werr *WaitError
 	if !errors.As(err, &werr) || len(werr.Failed) != 1 || !werr.Failed[0].Gone {
 		t.Fatalf("an instance never listed must fail as gone after the grace period, got %v", err)
 	}
-	if !strings.Contains(err.Error(), never+" (not found)") || !strings.Contains(err.Error(), "no longer exist") {
+	if !strings.Contains(err.Error(), never+" (not found)") {
 		t.Errorf("message: %s", err)
 	}
 }
@@ -103,11 +105,11 @@ func TestWaitForStateNotFoundGrace(t *testing.T) {
 func TestWaitForStateTimeout(t *testing.T) {
 	f := newFakeAPI()
 	f.createDuration = time.Hour
-	ids := f.add(2, StatePending)
+	ids := f.add(2, clouddc.StatePending)
 	e := NewEngine(f, testOptions(true))
 	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
 	defer cancel()
-	_, err := e.WaitForState(ctx, ids, StateRunning)
+	_, err := e.WaitForState(ctx, ids, clouddc.StateRunning)
 	var werr *WaitError
 	if !errors.As(err, &werr) || !errors.Is(err, context.DeadlineExceeded) || len(werr.Pending) != 2 {
 		t.Fatalf("want *WaitError with DeadlineExceeded and 2 pending, got %v", err)
@@ -120,9 +122,9 @@ func TestWaitForStateTimeout(t *testing.T) {
 func TestBulkPollChunksOf100(t *testing.T) {
 	f := newFakeAPI()
 	f.deleteDuration = 60 * time.Millisecond
-	ids := f.add(250, StateRunning)
+	ids := f.add(250, clouddc.StateRunning)
 	e := NewEngine(f, testOptions(true))
-	if err := e.DeleteInstances(t.Context(), ids, DeleteOptions{Wait: true}); err != nil {
+	if err := e.DeleteInBatches(t.Context(), ids, DeleteOptions{Wait: true}); err != nil {
 		t.Fatal(err)
 	}
 	e.poller.mu.Lock()
@@ -132,8 +134,8 @@ func TestBulkPollChunksOf100(t *testing.T) {
 	sizes := f.listSizes
 	f.mu.Unlock()
 	for _, n := range sizes {
-		if n > MaxFilterIDs {
-			t.Fatalf("a ListInstances call asked for %d IDs, the API allows %d", n, MaxFilterIDs)
+		if n > clouddc.MaxFilterIDs {
+			t.Fatalf("a ListInstances call asked for %d IDs, the API allows %d", n, clouddc.MaxFilterIDs)
 		}
 	}
 	if rounds == 0 || len(sizes) > 3*rounds {
@@ -151,10 +153,10 @@ func TestSharedPollerServesConcurrentWaiters(t *testing.T) {
 	errs := make(chan error, waiters)
 	startLine := make(chan struct{})
 	for range waiters {
-		ids := f.add(each, StateRunning)
+		ids := f.add(each, clouddc.StateRunning)
 		wg.Go(func() {
 			<-startLine
-			errs <- e.DeleteInstances(t.Context(), ids, DeleteOptions{Wait: true})
+			errs <- e.DeleteInBatches(t.Context(), ids, DeleteOptions{Wait: true})
 		})
 	}
 	close(startLine)
@@ -193,26 +195,26 @@ func TestSharedPollerServesConcurrentWaiters(t *testing.T) {
 
 func TestPollErrorsTolerated(t *testing.T) {
 	f := newFakeAPI()
-	ids := f.add(3, StateRunning)
+	ids := f.add(3, clouddc.StateRunning)
 	fails := 0
-	f.listHook = func(*ListInstancesRequest) error {
+	f.listHook = func(*clouddc.ListInstancesRequest) error {
 		if fails < 2 {
 			fails++
-			return &APIError{StatusCode: 503, Message: "busy"}
+			return &clouddc.APIError{StatusCode: 503, Message: "busy"}
 		}
 		return nil
 	}
 	e := NewEngine(f, testOptions(true))
-	if err := e.DeleteInstances(t.Context(), ids, DeleteOptions{Wait: true}); err != nil {
+	if err := e.DeleteInBatches(t.Context(), ids, DeleteOptions{Wait: true}); err != nil {
 		t.Fatalf("two failed polls must be tolerated: %v", err)
 	}
 
 	f2 := newFakeAPI()
-	ids2 := f2.add(3, StateRunning)
-	f2.listHook = func(*ListInstancesRequest) error {
-		return &APIError{StatusCode: 401, Code: CodeUnauthorized, Message: "Unauthorized"}
+	ids2 := f2.add(3, clouddc.StateRunning)
+	f2.listHook = func(*clouddc.ListInstancesRequest) error {
+		return &clouddc.APIError{StatusCode: 401, Code: clouddc.CodeUnauthorized, Message: "Unauthorized"}
 	}
-	err := NewEngine(f2, testOptions(true)).DeleteInstances(t.Context(), ids2, DeleteOptions{Wait: true})
+	err := NewEngine(f2, testOptions(true)).DeleteInBatches(t.Context(), ids2, DeleteOptions{Wait: true})
 	var derr *DeleteError
 	if !errors.As(err, &derr) || len(derr.RemainingIDs()) != 3 || !strings.Contains(err.Error(), "Unauthorized") {
 		t.Fatalf("a permanent poll error must end the wait naming the instances, got %v", err)
@@ -225,9 +227,9 @@ func TestPollErrorsTolerated(t *testing.T) {
 
 func TestWaitForStateManyIDsPerInstanceMode(t *testing.T) {
 	f := newFakeAPI()
-	ids := f.add(12, StatePending)
+	ids := f.add(12, clouddc.StatePending)
 	e := NewEngine(f, testOptions(false))
-	if _, err := e.WaitForState(t.Context(), ids, StateRunning); err != nil {
+	if _, err := e.WaitForState(t.Context(), ids, clouddc.StateRunning); err != nil {
 		t.Fatal(err)
 	}
 	// The only ListInstances calls are the final per-instance reads.
@@ -252,9 +254,9 @@ func TestWaitForStateChange(t *testing.T) {
 			opts := testOptions(optimize)
 			opts.TransitionSettle = settle
 			e := NewEngine(f, opts)
-			still := f.add(1, StateRunning)
+			still := f.add(1, clouddc.StateRunning)
 			start := time.Now()
-			if _, err := e.WaitForStateChange(t.Context(), still, StateRunning); err != nil {
+			if _, err := e.WaitForStateChange(t.Context(), still, clouddc.StateRunning); err != nil {
 				t.Fatalf("WaitForStateChange: %v", err)
 			}
 			if took := time.Since(start); took < settle {
@@ -265,13 +267,13 @@ func TestWaitForStateChange(t *testing.T) {
 			// running again, long before a large settle time.
 			opts.TransitionSettle = time.Minute
 			e = NewEngine(f, opts)
-			moving := f.add(1, StatePending)
+			moving := f.add(1, clouddc.StatePending)
 			start = time.Now()
-			got, err := e.WaitForStateChange(t.Context(), moving, StateRunning)
+			got, err := e.WaitForStateChange(t.Context(), moving, clouddc.StateRunning)
 			if err != nil {
 				t.Fatalf("WaitForStateChange: %v", err)
 			}
-			if got[moving[0]].State != StateRunning {
+			if got[moving[0]].State != clouddc.StateRunning {
 				t.Errorf("state %q, want running", got[moving[0]].State)
 			}
 			if took := time.Since(start); took > 10*time.Second {

@@ -1,4 +1,7 @@
-package clouddc
+// Copyright (c) The terraform-provider-clouddc authors
+// SPDX-License-Identifier: MPL-2.0
+
+package lifecycle
 
 import (
 	"context"
@@ -9,12 +12,14 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/clouddc-community/terraform-provider-clouddc/internal/clouddc"
 )
 
 // observation is what one poll learned about one instance.
 type observation struct {
 	// Instance holds at least ID, State, OperationState and Error.
-	Instance Instance
+	Instance clouddc.Instance
 	// Gone is true when the API proved that the instance no longer exists
 	// (evidence.go): a 404 iMetal.0200 naming it, or its absence from a
 	// complete listing.
@@ -64,7 +69,7 @@ func (s *terminatedSet) split(ids []string) (rest, terminated []string) {
 
 // getResult is the coalesced ListInstances answer for one ID.
 type getResult struct {
-	inst  Instance
+	inst  clouddc.Instance
 	found bool
 	err   error
 }
@@ -74,10 +79,10 @@ type getResult struct {
 // (evidence.go). Any doubt about the listing is an error, never an absence. With Optimize, concurrent
 // callers are merged into ListInstances calls of at most 100 IDs; without,
 // each id is looked up with its own ListInstances call.
-func (e *Engine) GetInstances(ctx context.Context, ids []string) (map[string]Instance, error) {
+func (e *Engine) GetInstances(ctx context.Context, ids []string) (map[string]clouddc.Instance, error) {
 	ctx = withLog(ctx)
 	ids = uniqueIDs(ids)
-	out := make(map[string]Instance, len(ids))
+	out := make(map[string]clouddc.Instance, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
@@ -131,39 +136,39 @@ func (e *Engine) getChunk(ctx context.Context, ids []string) map[string]getResul
 // sooner, every ID is found. It returns an error, never a partial result,
 // when the listing cannot be complete (evidence.go): so an ID absent from
 // the map without an error is absent from a complete listing.
-func (e *Engine) listChunk(ctx context.Context, ids []string) (map[string]Instance, error) {
-	found := make(map[string]Instance, len(ids))
-	l := newListing("ListInstances", ids, "")
-	req := &ListInstancesRequest{InstanceIDs: ids, Limit: MaxFilterIDs}
+func (e *Engine) listChunk(ctx context.Context, ids []string) (map[string]clouddc.Instance, error) {
+	found := make(map[string]clouddc.Instance, len(ids))
+	l := clouddc.NewListing("ListInstances", ids, "")
+	req := &clouddc.ListInstancesRequest{InstanceIDs: ids, Limit: clouddc.MaxFilterIDs}
 	for {
 		resp, err := e.api.ListInstances(ctx, req)
 		if err != nil {
 			return nil, fmt.Errorf("list %d instances: %w", len(ids), err)
 		}
-		next, err := l.instances(resp)
+		next, err := l.Instances(resp)
 		if err != nil {
 			return nil, fmt.Errorf("list %d instances: %w", len(ids), err)
 		}
 		for _, in := range resp.Instances {
 			found[in.ID] = in
-			if IsTerminalState(in.State) {
+			if clouddc.IsTerminalState(in.State) {
 				e.terminated.add(in.ID)
 			}
 		}
 		if next == "" || len(found) == len(ids) {
 			return found, nil
 		}
-		req = &ListInstancesRequest{InstanceIDs: ids, Limit: MaxFilterIDs, Marker: next}
+		req = &clouddc.ListInstancesRequest{InstanceIDs: ids, Limit: clouddc.MaxFilterIDs, Marker: next}
 	}
 }
 
 // listMany lists any number of instances by ID, MaxFilterIDs per call, a few
 // calls at a time. IDs of a failed call are in errs; IDs neither found nor in
 // errs do not exist.
-func (e *Engine) listMany(ctx context.Context, ids []string) (found map[string]Instance, errs map[string]error, calls int) {
-	found = make(map[string]Instance, len(ids))
+func (e *Engine) listMany(ctx context.Context, ids []string) (found map[string]clouddc.Instance, errs map[string]error, calls int) {
+	found = make(map[string]clouddc.Instance, len(ids))
 	errs = make(map[string]error)
-	parts := chunks(ids, MaxFilterIDs)
+	parts := chunks(ids, clouddc.MaxFilterIDs)
 	var mu sync.Mutex
 	e.forEachLimited(ctx, len(parts), func(i int) {
 		f, err := e.listChunk(ctx, parts[i])
@@ -192,20 +197,18 @@ func (e *Engine) showMany(ctx context.Context, ids []string) (obs map[string]obs
 		id := ids[i]
 		st, err := e.api.ShowInstanceStatus(ctx, id)
 		if err == nil {
-			if problem := checkInstanceStatus(st); problem != "" {
-				err = &AnswerError{Operation: "ShowInstanceStatus", Problem: problem}
-			}
+			err = clouddc.CheckInstanceStatus(st)
 		}
 		mu.Lock()
 		defer mu.Unlock()
 		switch {
 		case err == nil:
 			obs[id] = observationFromStatus(id, st)
-			if IsTerminalState(st.State) {
+			if clouddc.IsTerminalState(st.State) {
 				e.terminated.add(id)
 			}
-		case InstanceNotFound(err, id):
-			obs[id] = observation{Instance: Instance{ID: id}, Gone: true}
+		case clouddc.InstanceNotFound(err, id):
+			obs[id] = observation{Instance: clouddc.Instance{ID: id}, Gone: true}
 		default:
 			// A 404 that is not the API's not-found answer naming this
 			// instance (a gateway's APIGW.0101, a bare 404) says nothing
@@ -216,11 +219,11 @@ func (e *Engine) showMany(ctx context.Context, ids []string) (obs map[string]obs
 	return obs, errs
 }
 
-func observationFromStatus(id string, st *InstanceStatus) observation {
+func observationFromStatus(id string, st *clouddc.InstanceStatus) observation {
 	if st == nil {
-		return observation{Instance: Instance{ID: id}}
+		return observation{Instance: clouddc.Instance{ID: id}}
 	}
-	return observation{Instance: Instance{
+	return observation{Instance: clouddc.Instance{
 		ID: id, State: st.State, OperationState: st.OperationState, Error: st.Error,
 	}}
 }
@@ -261,7 +264,7 @@ func (e *Engine) lookup(ctx context.Context, ids []string) (map[string]observati
 		if in, ok := found[id]; ok {
 			out[id] = observation{Instance: in}
 		} else {
-			out[id] = observation{Instance: Instance{ID: id}, Gone: true}
+			out[id] = observation{Instance: clouddc.Instance{ID: id}, Gone: true}
 		}
 	}
 	return out, nil
@@ -270,29 +273,17 @@ func (e *Engine) lookup(ctx context.Context, ids []string) (map[string]observati
 // isStateNotAllowed reports a 400 iMetal.0201: the operation is not allowed
 // in the instance's current state (for delete: usually already shutting down).
 func isStateNotAllowed(err error) bool {
-	ae, ok := apiError(err)
-	return ok && ae.Code == CodeInstanceWrongState
+	return clouddc.HasCode(err, clouddc.CodeInstanceWrongState)
 }
 
-// isTransient reports errors worth another try after the client's own
-// retries: throttling, server errors and transport failures.
-func isTransient(err error) bool {
-	var answerErr *AnswerError
-	if err == nil || isContextErr(err) || errors.As(err, &answerErr) {
-		return false // an answer came, but not one to trust: no retry fixes that
-	}
-	ae, ok := apiError(err)
-	if !ok {
-		return true // transport error
-	}
-	return ae.StatusCode == 429 || ae.StatusCode >= 500
-}
-
-// isPermanent reports errors that another poll will not fix (bad
-// credentials, permissions, bad request).
+// isPermanent reports errors that another poll will not fix: an API answer
+// 4xx other than 404 (what a 404 proves is for evidence.go to say; a
+// gateway's may pass), 408, 409 and 429, such as bad credentials, missing
+// permissions or a bad request. Transient errors (clouddc.IsTransient) and
+// every other error are polled again, up to maxPollErrors rounds in a row.
 func isPermanent(err error) bool {
-	ae, ok := apiError(err)
-	if !ok {
+	var ae *clouddc.APIError
+	if !errors.As(err, &ae) {
 		return false
 	}
 	switch ae.StatusCode {
@@ -315,7 +306,7 @@ func countStates(ids []string, last map[string]observation) (counts map[string]i
 			done++
 		default:
 			counts[o.Instance.State]++
-			if IsTerminalState(o.Instance.State) {
+			if clouddc.IsTerminalState(o.Instance.State) {
 				done++
 			}
 		}
@@ -334,5 +325,5 @@ func logRound(ctx context.Context, mode string, ids, calls int, took time.Durati
 	for _, k := range keys {
 		fields["state_"+k] = counts[k]
 	}
-	tflog.SubsystemDebug(ctx, LogSubsystem, "engine: poll round", fields)
+	tflog.SubsystemDebug(ctx, clouddc.LogSubsystem, "engine: poll round", fields)
 }

@@ -1,4 +1,4 @@
-package clouddc_test
+package lifecycle_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/clouddc"
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/emulator"
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/emulator/emulatortest"
+	"github.com/clouddc-community/terraform-provider-clouddc/internal/lifecycle"
 )
 
 // These tests run the engine with the real client against the in-process
@@ -26,7 +27,7 @@ func startEmulator(t *testing.T, servers int, deleteDuration time.Duration) (*em
 }
 
 // runFleet creates n running instances through RunInstances.
-func runFleet(t *testing.T, c *clouddc.Client, e *clouddc.Engine, n int) []string {
+func runFleet(t *testing.T, c *clouddc.Client, e *lifecycle.Engine, n int) []string {
 	t.Helper()
 	var ids []string
 	for len(ids) < n {
@@ -60,12 +61,12 @@ func TestEmulatorFleetDestroyCallCounts(t *testing.T) {
 	const n = 1000
 	deleteDuration := 300 * time.Millisecond
 	srv, c := startEmulator(t, n, deleteDuration)
-	e := clouddc.NewEngine(c, clouddc.EngineOptions{Optimize: true, PollInitial: 50 * time.Millisecond, PollMax: 200 * time.Millisecond})
+	e := lifecycle.NewEngine(c, lifecycle.Options{Optimize: true, PollInitial: 50 * time.Millisecond, PollMax: 200 * time.Millisecond})
 	ids := runFleet(t, c, e, n)
 
 	before := srv.Emulator.Stats()
 	start := time.Now()
-	if err := e.DeleteInstances(t.Context(), ids, clouddc.DeleteOptions{Wait: true}); err != nil {
+	if err := e.DeleteInBatches(t.Context(), ids, lifecycle.DeleteOptions{Wait: true}); err != nil {
 		t.Fatalf("DeleteInstances: %v", err)
 	}
 	wall := time.Since(start)
@@ -101,7 +102,7 @@ func TestEmulatorConcurrentBatchDeletes(t *testing.T) {
 	const n, parts = 1000, 20
 	deleteDuration := 300 * time.Millisecond
 	srv, c := startEmulator(t, n, deleteDuration)
-	e := clouddc.NewEngine(c, clouddc.EngineOptions{Optimize: true, PollInitial: 50 * time.Millisecond, PollMax: 200 * time.Millisecond})
+	e := lifecycle.NewEngine(c, lifecycle.Options{Optimize: true, PollInitial: 50 * time.Millisecond, PollMax: 200 * time.Millisecond})
 	ids := runFleet(t, c, e, n)
 	before := srv.Emulator.Stats()
 	start := time.Now()
@@ -109,7 +110,7 @@ func TestEmulatorConcurrentBatchDeletes(t *testing.T) {
 	errs := make([]error, parts)
 	for i := range parts {
 		part := ids[i*n/parts : (i+1)*n/parts]
-		wg.Go(func() { errs[i] = e.DeleteInstances(t.Context(), part, clouddc.DeleteOptions{Wait: true}) })
+		wg.Go(func() { errs[i] = e.DeleteInBatches(t.Context(), part, lifecycle.DeleteOptions{Wait: true}) })
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
@@ -134,7 +135,7 @@ func TestEmulatorConcurrentDeleteInstanceOnOff(t *testing.T) {
 	const n = 200
 	for _, optimize := range []bool{true, false} {
 		srv, c := startEmulator(t, n, 200*time.Millisecond)
-		e := clouddc.NewEngine(c, clouddc.EngineOptions{Optimize: optimize, PollInitial: 50 * time.Millisecond, PollMax: 200 * time.Millisecond})
+		e := lifecycle.NewEngine(c, lifecycle.Options{Optimize: optimize, PollInitial: 50 * time.Millisecond, PollMax: 200 * time.Millisecond})
 		ids := runFleet(t, c, e, n)
 		before := srv.Emulator.Stats()
 		start := time.Now()
@@ -147,7 +148,7 @@ func TestEmulatorConcurrentDeleteInstanceOnOff(t *testing.T) {
 			sem <- struct{}{}
 			wg.Go(func() {
 				defer func() { <-sem }()
-				if err := e.DeleteInstance(t.Context(), id); err != nil {
+				if err := e.DeleteAndWait(t.Context(), id); err != nil {
 					mu.Lock()
 					errs = append(errs, err)
 					mu.Unlock()

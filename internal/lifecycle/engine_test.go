@@ -1,4 +1,4 @@
-package clouddc
+package lifecycle
 
 import (
 	"context"
@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/clouddc-community/terraform-provider-clouddc/internal/clouddc"
 )
 
 func TestMain(m *testing.M) {
@@ -19,10 +21,12 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
+func ptr[T any](v T) *T { return &v }
+
 // fakeInstance is one instance of fakeAPI, whose state moves with the clock.
 type fakeInstance struct {
 	state     string
-	errStatus *ErrorStatus
+	errStatus *clouddc.ErrorStatus
 	until     time.Time // when pending / shutting-down ends
 	failNext  bool      // the next transition (create or delete) ends in error
 	goneAt    time.Time // terminated instances disappear then
@@ -44,7 +48,7 @@ type fakeAPI struct {
 	listSizes      []int
 	// hooks: return a non-nil error to fail a call before any side effect.
 	deleteHook func(ids []string) error
-	listHook   func(req *ListInstancesRequest) error
+	listHook   func(req *clouddc.ListInstancesRequest) error
 	// listDelay blocks every ListInstances call for this long (or until ctx ends).
 	listDelay time.Duration
 	// lose makes the next accepted delete of an ID change nothing (a lost request).
@@ -72,12 +76,12 @@ func (f *fakeAPI) add(n int, state string) []string {
 		id := fmt.Sprintf("00000000-0000-7000-8000-%012d", f.seq)
 		inst := &fakeInstance{state: state}
 		switch state {
-		case StatePending:
+		case clouddc.StatePending:
 			inst.until = time.Now().Add(f.createDuration)
-		case StateShuttingDown:
+		case clouddc.StateShuttingDown:
 			inst.until = time.Now().Add(f.deleteDuration)
-		case StateError:
-			inst.errStatus = &ErrorStatus{ErrorCode: "iMetal.0299", ErrorMsg: "earlier delete failed", ErrorType: ErrorTypeDeleteInstance}
+		case clouddc.StateError:
+			inst.errStatus = &clouddc.ErrorStatus{ErrorCode: "iMetal.0299", ErrorMsg: "earlier delete failed", ErrorType: clouddc.ErrorTypeDeleteInstance}
 		}
 		f.instances[id] = inst
 		ids[i] = id
@@ -97,7 +101,7 @@ func (f *fakeAPI) addID(id, state string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	inst := &fakeInstance{state: state}
-	if state == StatePending {
+	if state == clouddc.StatePending {
 		inst.until = time.Now().Add(f.createDuration)
 	}
 	f.instances[id] = inst
@@ -139,29 +143,29 @@ func (f *fakeAPI) lookupLocked(id string) (*fakeInstance, bool) {
 	}
 	now := time.Now()
 	switch inst.state {
-	case StatePending:
+	case clouddc.StatePending:
 		if !now.Before(inst.until) {
 			if inst.failNext {
 				inst.failNext = false
-				inst.state = StateError
-				inst.errStatus = &ErrorStatus{ErrorCode: "iMetal.0298", ErrorMsg: "no OS image", ErrorType: ErrorTypeCreateInstance}
+				inst.state = clouddc.StateError
+				inst.errStatus = &clouddc.ErrorStatus{ErrorCode: "iMetal.0298", ErrorMsg: "no OS image", ErrorType: clouddc.ErrorTypeCreateInstance}
 			} else {
-				inst.state = StateRunning
+				inst.state = clouddc.StateRunning
 			}
 		}
-	case StateShuttingDown:
+	case clouddc.StateShuttingDown:
 		if !now.Before(inst.until) {
 			if inst.failNext {
 				inst.failNext = false
-				inst.state = StateError
-				inst.errStatus = &ErrorStatus{ErrorCode: "iMetal.0299", ErrorMsg: "disk wipe failed", ErrorType: ErrorTypeDeleteInstance}
+				inst.state = clouddc.StateError
+				inst.errStatus = &clouddc.ErrorStatus{ErrorCode: "iMetal.0299", ErrorMsg: "disk wipe failed", ErrorType: clouddc.ErrorTypeDeleteInstance}
 			} else {
-				inst.state = StateTerminated
+				inst.state = clouddc.StateTerminated
 				inst.goneAt = inst.until.Add(f.terminatedTTL)
 			}
 		}
 	}
-	if inst.state == StateTerminated && !now.Before(inst.goneAt) {
+	if inst.state == clouddc.StateTerminated && !now.Before(inst.goneAt) {
 		delete(f.instances, id)
 		return nil, false
 	}
@@ -169,13 +173,13 @@ func (f *fakeAPI) lookupLocked(id string) (*fakeInstance, bool) {
 }
 
 func notFound(op string, ids []string) error {
-	return &APIError{StatusCode: 404, Code: CodeInstanceNotFound, Operation: op,
+	return &clouddc.APIError{StatusCode: 404, Code: clouddc.CodeInstanceNotFound, Operation: op,
 		Message: "Instances not found: [" + strings.Join(ids, ", ") + "]"}
 }
 
-func (f *fakeAPI) ListInstances(ctx context.Context, req *ListInstancesRequest) (*ListInstancesResponse, error) {
+func (f *fakeAPI) ListInstances(ctx context.Context, req *clouddc.ListInstancesRequest) (*clouddc.ListInstancesResponse, error) {
 	if f.listDelay > 0 {
-		if err := sleepCtx(ctx, f.listDelay); err != nil {
+		if err := sleep(ctx, f.listDelay); err != nil {
 			return nil, err
 		}
 	}
@@ -188,22 +192,22 @@ func (f *fakeAPI) ListInstances(ctx context.Context, req *ListInstancesRequest) 
 			return nil, err
 		}
 	}
-	if len(req.InstanceIDs) > MaxFilterIDs {
-		return nil, &APIError{StatusCode: 400, Code: CodeInvalidParameter, Operation: "ListInstances", Message: "too many instance_id"}
+	if len(req.InstanceIDs) > clouddc.MaxFilterIDs {
+		return nil, &clouddc.APIError{StatusCode: 400, Code: clouddc.CodeInvalidParameter, Operation: "ListInstances", Message: "too many instance_id"}
 	}
-	resp := &ListInstancesResponse{Instances: []Instance{}}
+	resp := &clouddc.ListInstancesResponse{Instances: []clouddc.Instance{}}
 	for _, id := range req.InstanceIDs {
 		inst, ok := f.lookupLocked(id)
 		if !ok {
 			continue
 		}
-		resp.Instances = append(resp.Instances, Instance{ID: id, State: inst.state, Error: inst.errStatus, ServerID: "srv-" + id})
+		resp.Instances = append(resp.Instances, clouddc.Instance{ID: id, State: inst.state, Error: inst.errStatus, ServerID: "srv-" + id})
 	}
 	resp.Count = ptr(len(resp.Instances))
 	return resp, nil
 }
 
-func (f *fakeAPI) ShowInstanceStatus(_ context.Context, id string) (*InstanceStatus, error) {
+func (f *fakeAPI) ShowInstanceStatus(_ context.Context, id string) (*clouddc.InstanceStatus, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls["ShowInstanceStatus"]++
@@ -211,10 +215,10 @@ func (f *fakeAPI) ShowInstanceStatus(_ context.Context, id string) (*InstanceSta
 	if !ok {
 		return nil, notFound("ShowInstanceStatus", []string{id})
 	}
-	return &InstanceStatus{State: inst.state, Error: inst.errStatus}, nil
+	return &clouddc.InstanceStatus{State: inst.state, Error: inst.errStatus}, nil
 }
 
-func (f *fakeAPI) DeleteInstances(_ context.Context, ids []string) (*InstancesResponse, error) {
+func (f *fakeAPI) DeleteInstances(_ context.Context, ids []string) (*clouddc.InstancesResponse, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls["DeleteInstances"]++
@@ -224,8 +228,8 @@ func (f *fakeAPI) DeleteInstances(_ context.Context, ids []string) (*InstancesRe
 			return nil, err
 		}
 	}
-	if len(ids) > MaxBatchIDs {
-		return nil, &APIError{StatusCode: 400, Code: CodeInvalidParameter, Operation: "DeleteInstances", Message: "at most 50 IDs"}
+	if len(ids) > clouddc.MaxBatchIDs {
+		return nil, &clouddc.APIError{StatusCode: 400, Code: clouddc.CodeInvalidParameter, Operation: "DeleteInstances", Message: "at most 50 IDs"}
 	}
 	var missing, busy []string
 	for _, id := range ids {
@@ -233,7 +237,7 @@ func (f *fakeAPI) DeleteInstances(_ context.Context, ids []string) (*InstancesRe
 		switch {
 		case !ok:
 			missing = append(missing, id)
-		case inst.state == StateShuttingDown || inst.state == StateTerminated:
+		case inst.state == clouddc.StateShuttingDown || inst.state == clouddc.StateTerminated:
 			busy = append(busy, id)
 		}
 	}
@@ -241,24 +245,24 @@ func (f *fakeAPI) DeleteInstances(_ context.Context, ids []string) (*InstancesRe
 		return nil, notFound("DeleteInstances", missing)
 	}
 	if len(busy) > 0 {
-		return nil, &APIError{StatusCode: 400, Code: CodeInstanceWrongState, Operation: "DeleteInstances",
+		return nil, &clouddc.APIError{StatusCode: 400, Code: clouddc.CodeInstanceWrongState, Operation: "DeleteInstances",
 			Message: "Instances state does not allow this operation: [" + strings.Join(busy, ", ") + "]"}
 	}
-	resp := &InstancesResponse{}
+	resp := &clouddc.InstancesResponse{}
 	for _, id := range ids {
 		if f.lose[id] {
 			delete(f.lose, id)
 		} else {
 			f.startDeleteLocked(id)
 		}
-		resp.Instances = append(resp.Instances, InstanceID{ID: id})
+		resp.Instances = append(resp.Instances, clouddc.InstanceID{ID: id})
 	}
 	return resp, nil
 }
 
 func (f *fakeAPI) startDeleteLocked(id string) {
 	inst := f.instances[id]
-	inst.state = StateShuttingDown
+	inst.state = clouddc.StateShuttingDown
 	inst.errStatus = nil
 	inst.until = time.Now().Add(f.deleteDuration)
 }
@@ -271,16 +275,16 @@ func (f *fakeAPI) DeleteInstance(_ context.Context, id string) error {
 	switch {
 	case !ok:
 		return notFound("DeleteInstance", []string{id})
-	case inst.state == StateShuttingDown || inst.state == StateTerminated:
-		return &APIError{StatusCode: 400, Code: CodeInstanceWrongState, Operation: "DeleteInstance", Message: "Instances state does not allow this operation: [" + id + "]"}
+	case inst.state == clouddc.StateShuttingDown || inst.state == clouddc.StateTerminated:
+		return &clouddc.APIError{StatusCode: 400, Code: clouddc.CodeInstanceWrongState, Operation: "DeleteInstance", Message: "Instances state does not allow this operation: [" + id + "]"}
 	}
 	f.startDeleteLocked(id)
 	return nil
 }
 
 // testOptions are millisecond timings for unit tests.
-func testOptions(optimize bool) EngineOptions {
-	return EngineOptions{
+func testOptions(optimize bool) Options {
+	return Options{
 		Optimize:      optimize,
 		PollInitial:   5 * time.Millisecond,
 		PollMax:       20 * time.Millisecond,
@@ -290,13 +294,13 @@ func testOptions(optimize bool) EngineOptions {
 }
 
 func TestOptionsDefaults(t *testing.T) {
-	o := EngineOptions{}.withDefaults()
+	o := Options{}.withDefaults()
 	if o.PollInitial != DefaultPollInitial || o.PollMax != DefaultPollMax || o.BatchWindow != DefaultBatchWindow ||
 		o.BatchMaxWait != 5*DefaultBatchWindow || o.NotFoundGrace != DefaultNotFoundGrace || o.MaxConcurrentCalls != 8 ||
 		o.RedeleteAfter != DefaultRedeleteAfter {
 		t.Fatalf("defaults not applied: %+v", o)
 	}
-	o = EngineOptions{PollInitial: time.Second, PollMax: time.Millisecond}.withDefaults()
+	o = Options{PollInitial: time.Second, PollMax: time.Millisecond}.withDefaults()
 	if o.PollMax != time.Second {
 		t.Fatalf("PollMax below PollInitial must be raised to it, got %v", o.PollMax)
 	}
@@ -306,10 +310,10 @@ func TestDeleteErrorMessage(t *testing.T) {
 	derr := &DeleteError{
 		Total: 5,
 		Unfinished: []InstanceResult{
-			{ID: "a", State: StateError, Error: &ErrorStatus{ErrorCode: "iMetal.0299", ErrorMsg: "disk wipe failed"}},
-			{ID: "b", State: StateShuttingDown},
+			{ID: "a", State: clouddc.StateError, Error: &clouddc.ErrorStatus{ErrorCode: "iMetal.0299", ErrorMsg: "disk wipe failed"}},
+			{ID: "b", State: clouddc.StateShuttingDown},
 			{ID: "c", Gone: true},
-			{ID: "d", State: StateTerminated},
+			{ID: "d", State: clouddc.StateTerminated},
 		},
 		Cause: fmt.Errorf("waiting: %w", context.DeadlineExceeded),
 	}
@@ -318,11 +322,18 @@ func TestDeleteErrorMessage(t *testing.T) {
 		"4 of 5 instances not deleted before the timeout",
 		"a (state: error: disk wipe failed [iMetal.0299])",
 		"b (state: shutting-down)",
-		"timeouts { delete }",
-		"terraform destroy again",
+		"c (not found)",
+		"d (state: terminated)",
 	} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("message lacks %q:\n%s", want, msg)
+		}
+	}
+	// Facts only: the advice (terraform destroy, timeouts { delete }, invoke
+	// the action again) is for the resource or action to add.
+	for _, advice := range []string{"terraform", "destroy", "timeouts", "invoke", "Run "} {
+		if strings.Contains(msg, advice) {
+			t.Errorf("message gives advice (%q), which is the caller's:\n%s", advice, msg)
 		}
 	}
 	if got := derr.RemainingIDs(); !slices.Equal(got, []string{"a", "b"}) {

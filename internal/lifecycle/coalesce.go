@@ -1,4 +1,7 @@
-package clouddc
+// Copyright (c) The terraform-provider-clouddc authors
+// SPDX-License-Identifier: MPL-2.0
+
+package lifecycle
 
 import (
 	"context"
@@ -6,6 +9,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/clouddc-community/terraform-provider-clouddc/internal/clouddc"
 )
 
 // batcher merges keys submitted by concurrent callers into calls of at most
@@ -43,7 +48,7 @@ type batch[K comparable, R any] struct {
 	results map[K]R
 }
 
-func newBatcher[K comparable, R any](name string, maxItems int, opts EngineOptions,
+func newBatcher[K comparable, R any](name string, maxItems int, opts Options,
 	exec func(ctx context.Context, keys []K) map[K]R,
 ) *batcher[K, R] {
 	return &batcher[K, R]{
@@ -151,7 +156,7 @@ func (b *batcher[K, R]) run(bt *batch[K, R], keys []K) {
 		close(bt.done)
 		return
 	}
-	tflog.SubsystemDebug(bt.ctx, LogSubsystem, "engine: sending merged call", map[string]any{
+	tflog.SubsystemDebug(bt.ctx, clouddc.LogSubsystem, "engine: sending merged call", map[string]any{
 		"operation": b.name, "ids": len(keys), "waited_ms": time.Since(bt.started).Milliseconds(),
 	})
 	bt.results = b.exec(bt.ctx, keys)

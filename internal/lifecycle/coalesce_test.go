@@ -1,4 +1,4 @@
-package clouddc
+package lifecycle
 
 import (
 	"context"
@@ -8,11 +8,13 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/clouddc-community/terraform-provider-clouddc/internal/clouddc"
 )
 
 func TestCoalescerMergesConcurrentDeletes(t *testing.T) {
 	f := newFakeAPI()
-	ids := f.add(120, StateRunning)
+	ids := f.add(120, clouddc.StateRunning)
 	e := NewEngine(f, mergingOptions())
 	errs := make([]error, len(ids))
 	var wg sync.WaitGroup
@@ -20,7 +22,7 @@ func TestCoalescerMergesConcurrentDeletes(t *testing.T) {
 	for i, id := range ids {
 		wg.Go(func() {
 			<-startLine
-			errs[i] = e.DeleteInstance(t.Context(), id)
+			errs[i] = e.DeleteAndWait(t.Context(), id)
 		})
 	}
 	close(startLine)
@@ -37,7 +39,7 @@ func TestCoalescerMergesConcurrentDeletes(t *testing.T) {
 		t.Errorf("%d single DeleteInstance calls, want 0", n)
 	}
 	for _, b := range f.batches() {
-		if len(b) > MaxBatchIDs {
+		if len(b) > clouddc.MaxBatchIDs {
 			t.Errorf("merged call of %d IDs", len(b))
 		}
 	}
@@ -48,7 +50,7 @@ func TestCoalescerMergesConcurrentDeletes(t *testing.T) {
 // mergingOptions are test timings with a collection window wide enough that
 // goroutines started together land in one batch even on a loaded machine
 // with -race.
-func mergingOptions() EngineOptions {
+func mergingOptions() Options {
 	o := testOptions(true)
 	o.BatchWindow, o.BatchMaxWait = 100*time.Millisecond, 2*time.Second
 	return o
@@ -56,12 +58,12 @@ func mergingOptions() EngineOptions {
 
 func TestCoalescerErrorAttribution(t *testing.T) {
 	f := newFakeAPI()
-	ids := f.add(40, StateRunning)
+	ids := f.add(40, clouddc.StateRunning)
 	gone, bad := ids[5], ids[17]
 	f.remove(gone)
 	f.deleteHook = func(batch []string) error {
 		if slices.Contains(batch, bad) {
-			return &APIError{StatusCode: 400, Code: CodeInvalidParameter, Message: "A request parameter contains invalid or unsupported value: " + bad}
+			return &clouddc.APIError{StatusCode: 400, Code: clouddc.CodeInvalidParameter, Message: "A request parameter contains invalid or unsupported value: " + bad}
 		}
 		return nil
 	}
@@ -71,7 +73,7 @@ func TestCoalescerErrorAttribution(t *testing.T) {
 	var wg sync.WaitGroup
 	for _, id := range ids {
 		wg.Go(func() {
-			err := e.DeleteInstance(t.Context(), id)
+			err := e.DeleteAndWait(t.Context(), id)
 			mu.Lock()
 			defer mu.Unlock()
 			errs[id] = err
@@ -97,7 +99,7 @@ func TestCoalescerErrorAttribution(t *testing.T) {
 
 func TestCoalescerCallerLeavesBeforeSend(t *testing.T) {
 	f := newFakeAPI()
-	ids := f.add(2, StateRunning)
+	ids := f.add(2, clouddc.StateRunning)
 	opts := testOptions(true)
 	opts.BatchWindow, opts.BatchMaxWait = 500*time.Millisecond, 500*time.Millisecond
 	e := NewEngine(f, opts)
@@ -105,9 +107,9 @@ func TestCoalescerCallerLeavesBeforeSend(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	time.AfterFunc(20*time.Millisecond, cancel)
 	done := make(chan error, 1)
-	go func() { done <- e.DeleteInstance(t.Context(), ids[1]) }()
+	go func() { done <- e.DeleteAndWait(t.Context(), ids[1]) }()
 	start := time.Now()
-	err := e.DeleteInstance(ctx, ids[0])
+	err := e.DeleteAndWait(ctx, ids[0])
 	if took := time.Since(start); took > 300*time.Millisecond {
 		t.Errorf("the leaving caller waited %v, the batch window is 500ms", took)
 	}
@@ -121,7 +123,7 @@ func TestCoalescerCallerLeavesBeforeSend(t *testing.T) {
 	if len(b) != 1 || !slices.Equal(b[0], ids[1:]) {
 		t.Errorf("batches %v: the leaving caller's ID must be withdrawn before sending", b)
 	}
-	if st := f.stateOf(ids[0]); st != StateRunning {
+	if st := f.stateOf(ids[0]); st != clouddc.StateRunning {
 		t.Errorf("the withdrawn instance is %s, want untouched (running)", st)
 	}
 }
@@ -129,7 +131,7 @@ func TestCoalescerCallerLeavesBeforeSend(t *testing.T) {
 func TestCoalescerCallerLeavesWhileWaiting(t *testing.T) {
 	f := newFakeAPI()
 	f.deleteDuration = 80 * time.Millisecond
-	ids := f.add(3, StateRunning)
+	ids := f.add(3, clouddc.StateRunning)
 	// The leaving caller's instance never finishes (its delete is lost), so
 	// its deadline is what ends its wait however slow the machine is; a
 	// deletion that merely takes longer than the deadline could still be
@@ -141,9 +143,9 @@ func TestCoalescerCallerLeavesWhileWaiting(t *testing.T) {
 	var wg sync.WaitGroup
 	var others [2]error
 	for i := range 2 {
-		wg.Go(func() { others[i] = e.DeleteInstance(t.Context(), ids[i+1]) })
+		wg.Go(func() { others[i] = e.DeleteAndWait(t.Context(), ids[i+1]) })
 	}
-	err := e.DeleteInstance(ctx, ids[0])
+	err := e.DeleteAndWait(ctx, ids[0])
 	var derr *DeleteError
 	if !errors.As(err, &derr) || !errors.Is(err, context.DeadlineExceeded) || !slices.Equal(derr.RemainingIDs(), ids[:1]) {
 		t.Errorf("want *DeleteError with DeadlineExceeded naming %s, got %v", ids[0], err)
@@ -165,7 +167,7 @@ func TestBatcherBoundsTheWindow(t *testing.T) {
 	var calls []call
 	start := time.Now()
 	const window, maxWait = 40 * time.Millisecond, 100 * time.Millisecond
-	b := newBatcher("test", 1000, EngineOptions{BatchWindow: window, BatchMaxWait: maxWait, MaxConcurrentCalls: 2},
+	b := newBatcher("test", 1000, Options{BatchWindow: window, BatchMaxWait: maxWait, MaxConcurrentCalls: 2},
 		func(_ context.Context, keys []int) map[int]string {
 			mu.Lock()
 			defer mu.Unlock()
@@ -202,7 +204,7 @@ func TestBatcherBoundsTheWindow(t *testing.T) {
 func TestBatcherFlushesFullBatchAtOnce(t *testing.T) {
 	var mu sync.Mutex
 	var sizes []int
-	b := newBatcher("test", 50, EngineOptions{BatchWindow: time.Hour, BatchMaxWait: time.Hour, MaxConcurrentCalls: 4},
+	b := newBatcher("test", 50, Options{BatchWindow: time.Hour, BatchMaxWait: time.Hour, MaxConcurrentCalls: 4},
 		func(_ context.Context, keys []int) map[int]bool {
 			mu.Lock()
 			defer mu.Unlock()
@@ -230,7 +232,7 @@ func TestBatcherFlushesFullBatchAtOnce(t *testing.T) {
 func TestBatcherCancelsCallNobodyWaitsFor(t *testing.T) {
 	started := make(chan struct{})
 	canceled := make(chan struct{})
-	b := newBatcher("test", 1, EngineOptions{BatchWindow: time.Millisecond, BatchMaxWait: time.Millisecond, MaxConcurrentCalls: 1},
+	b := newBatcher("test", 1, Options{BatchWindow: time.Millisecond, BatchMaxWait: time.Millisecond, MaxConcurrentCalls: 1},
 		func(ctx context.Context, keys []int) map[int]bool {
 			close(started)
 			<-ctx.Done()
@@ -254,7 +256,7 @@ func TestBatcherCancelsCallNobodyWaitsFor(t *testing.T) {
 
 func TestGetInstancesCoalesced(t *testing.T) {
 	f := newFakeAPI()
-	ids := f.add(150, StateRunning)
+	ids := f.add(150, clouddc.StateRunning)
 	missing := "00000000-0000-7000-8000-0000missing0"
 	e := NewEngine(f, mergingOptions())
 	var wg sync.WaitGroup
@@ -283,7 +285,7 @@ func TestGetInstancesCoalesced(t *testing.T) {
 
 func TestGetInstancesPerInstance(t *testing.T) {
 	f := newFakeAPI()
-	ids := f.add(5, StateRunning)
+	ids := f.add(5, clouddc.StateRunning)
 	f.remove(ids[4])
 	e := NewEngine(f, testOptions(false))
 	got, err := e.GetInstances(t.Context(), append(ids, ids[0]))
@@ -300,13 +302,13 @@ func TestGetInstancesPerInstance(t *testing.T) {
 
 func TestGetInstancesError(t *testing.T) {
 	f := newFakeAPI()
-	ids := f.add(2, StateRunning)
-	f.listHook = func(*ListInstancesRequest) error {
-		return &APIError{StatusCode: 403, Code: CodeForbidden, Message: "Insufficient permissions"}
+	ids := f.add(2, clouddc.StateRunning)
+	f.listHook = func(*clouddc.ListInstancesRequest) error {
+		return &clouddc.APIError{StatusCode: 403, Code: clouddc.CodeForbidden, Message: "Insufficient permissions"}
 	}
 	for _, optimize := range []bool{false, true} {
 		_, err := NewEngine(f, testOptions(optimize)).GetInstances(t.Context(), ids)
-		var ae *APIError
+		var ae *clouddc.APIError
 		if !errors.As(err, &ae) || ae.StatusCode != 403 {
 			t.Errorf("optimize=%v: err = %v, want the 403 API error", optimize, err)
 		}

@@ -1,4 +1,4 @@
-package clouddc
+package lifecycle
 
 import (
 	"context"
@@ -9,28 +9,30 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/clouddc-community/terraform-provider-clouddc/internal/clouddc"
 )
 
 // lyingAPI puts a misbehaving gateway in front of fakeAPI (the honest
 // cloud): each non-nil hook replaces the honest answer of its operation.
 type lyingAPI struct {
 	*fakeAPI
-	list   func(ctx context.Context, req *ListInstancesRequest) (*ListInstancesResponse, error)
-	status func(ctx context.Context, id string) (*InstanceStatus, error)
+	list   func(ctx context.Context, req *clouddc.ListInstancesRequest) (*clouddc.ListInstancesResponse, error)
+	status func(ctx context.Context, id string) (*clouddc.InstanceStatus, error)
 	del    func(ctx context.Context, id string) error
-	delN   func(ctx context.Context, ids []string) (*InstancesResponse, error)
+	delN   func(ctx context.Context, ids []string) (*clouddc.InstancesResponse, error)
 	// delNCalls counts DeleteInstances calls, lies included.
 	delNCalls atomic.Int64
 }
 
-func (l *lyingAPI) ListInstances(ctx context.Context, req *ListInstancesRequest) (*ListInstancesResponse, error) {
+func (l *lyingAPI) ListInstances(ctx context.Context, req *clouddc.ListInstancesRequest) (*clouddc.ListInstancesResponse, error) {
 	if l.list != nil {
 		return l.list(ctx, req)
 	}
 	return l.fakeAPI.ListInstances(ctx, req)
 }
 
-func (l *lyingAPI) ShowInstanceStatus(ctx context.Context, id string) (*InstanceStatus, error) {
+func (l *lyingAPI) ShowInstanceStatus(ctx context.Context, id string) (*clouddc.InstanceStatus, error) {
 	if l.status != nil {
 		return l.status(ctx, id)
 	}
@@ -44,7 +46,7 @@ func (l *lyingAPI) DeleteInstance(ctx context.Context, id string) error {
 	return l.fakeAPI.DeleteInstance(ctx, id)
 }
 
-func (l *lyingAPI) DeleteInstances(ctx context.Context, ids []string) (*InstancesResponse, error) {
+func (l *lyingAPI) DeleteInstances(ctx context.Context, ids []string) (*clouddc.InstancesResponse, error) {
 	l.delNCalls.Add(1)
 	if l.delN != nil {
 		return l.delN(ctx, ids)
@@ -54,32 +56,32 @@ func (l *lyingAPI) DeleteInstances(ctx context.Context, ids []string) (*Instance
 
 // gatewayErr is the API gateway's 404 for a route it does not know.
 func gatewayErr(op string) error {
-	return &APIError{StatusCode: 404, Code: "APIGW.0101", Operation: op, RequestID: "gw-1",
+	return &clouddc.APIError{StatusCode: 404, Code: "APIGW.0101", Operation: op, RequestID: "gw-1",
 		Message: "The API does not exist or has not been published in the environment"}
 }
 
 // pagedBy serves the honest listing size items per page, with markers
 // "p<offset>"; emptyEvery > 0 inserts an empty page (that points further)
 // before every emptyEvery-th page.
-func pagedBy(f *fakeAPI, size, emptyEvery int) func(ctx context.Context, req *ListInstancesRequest) (*ListInstancesResponse, error) {
-	return func(ctx context.Context, req *ListInstancesRequest) (*ListInstancesResponse, error) {
-		all, err := f.ListInstances(ctx, &ListInstancesRequest{InstanceIDs: req.InstanceIDs})
+func pagedBy(f *fakeAPI, size, emptyEvery int) func(ctx context.Context, req *clouddc.ListInstancesRequest) (*clouddc.ListInstancesResponse, error) {
+	return func(ctx context.Context, req *clouddc.ListInstancesRequest) (*clouddc.ListInstancesResponse, error) {
+		all, err := f.ListInstances(ctx, &clouddc.ListInstancesRequest{InstanceIDs: req.InstanceIDs})
 		if err != nil {
 			return nil, err
 		}
 		if rest, ok := strings.CutPrefix(req.Marker, "e"); ok {
 			// The empty page points to the real one.
-			return &ListInstancesResponse{Instances: []Instance{}, PageInfo: &PageInfo{NextMarker: "p" + rest}, Count: all.Count}, nil
+			return &clouddc.ListInstancesResponse{Instances: []clouddc.Instance{}, PageInfo: &clouddc.PageInfo{NextMarker: "p" + rest}, Count: all.Count}, nil
 		}
 		start, _ := strconv.Atoi(strings.TrimPrefix(req.Marker, "p"))
 		end := min(start+size, len(all.Instances))
-		resp := &ListInstancesResponse{Instances: all.Instances[start:end], Count: all.Count}
+		resp := &clouddc.ListInstancesResponse{Instances: all.Instances[start:end], Count: all.Count}
 		if end < len(all.Instances) {
 			next := "p" + strconv.Itoa(end)
 			if emptyEvery > 0 && (end/size)%emptyEvery == 0 {
 				next = "e" + strconv.Itoa(end)
 			}
-			resp.PageInfo = &PageInfo{NextMarker: next}
+			resp.PageInfo = &clouddc.PageInfo{NextMarker: next}
 		}
 		return resp, nil
 	}
@@ -100,17 +102,17 @@ func TestEngineNeverTakesALieForGone(t *testing.T) {
 		honest   bool // the answers are odd but true: read and destroy succeed
 	}{
 		{name: "ListInstances without the instances array", optimize: true, lie: func(l *lyingAPI) {
-			l.list = func(context.Context, *ListInstancesRequest) (*ListInstancesResponse, error) {
-				return &ListInstancesResponse{}, nil
+			l.list = func(context.Context, *clouddc.ListInstancesRequest) (*clouddc.ListInstancesResponse, error) {
+				return &clouddc.ListInstancesResponse{}, nil
 			}
 		}},
 		{name: "ListInstances without the instances array, per-instance mode", optimize: false, lie: func(l *lyingAPI) {
-			l.list = func(context.Context, *ListInstancesRequest) (*ListInstancesResponse, error) {
-				return &ListInstancesResponse{}, nil
+			l.list = func(context.Context, *clouddc.ListInstancesRequest) (*clouddc.ListInstancesResponse, error) {
+				return &clouddc.ListInstancesResponse{}, nil
 			}
 		}},
 		{name: "a page cut off, count says more", optimize: true, lie: func(l *lyingAPI) {
-			l.list = func(ctx context.Context, req *ListInstancesRequest) (*ListInstancesResponse, error) {
+			l.list = func(ctx context.Context, req *clouddc.ListInstancesRequest) (*clouddc.ListInstancesResponse, error) {
 				all, err := l.fakeAPI.ListInstances(ctx, req)
 				if err != nil || len(all.Instances) < 2 {
 					return all, err
@@ -120,7 +122,7 @@ func TestEngineNeverTakesALieForGone(t *testing.T) {
 			}
 		}},
 		{name: "items without a state", optimize: true, lie: func(l *lyingAPI) {
-			l.list = func(ctx context.Context, req *ListInstancesRequest) (*ListInstancesResponse, error) {
+			l.list = func(ctx context.Context, req *clouddc.ListInstancesRequest) (*clouddc.ListInstancesResponse, error) {
 				all, err := l.fakeAPI.ListInstances(ctx, req)
 				for i := range all.Instances {
 					all.Instances[i].State = ""
@@ -129,13 +131,13 @@ func TestEngineNeverTakesALieForGone(t *testing.T) {
 			}
 		}},
 		{name: "fresh markers on empty pages forever", optimize: true, lie: func(l *lyingAPI) {
-			l.list = func(_ context.Context, req *ListInstancesRequest) (*ListInstancesResponse, error) {
-				return &ListInstancesResponse{Instances: []Instance{}, PageInfo: &PageInfo{NextMarker: req.Marker + "x"}}, nil
+			l.list = func(_ context.Context, req *clouddc.ListInstancesRequest) (*clouddc.ListInstancesResponse, error) {
+				return &clouddc.ListInstancesResponse{Instances: []clouddc.Instance{}, PageInfo: &clouddc.PageInfo{NextMarker: req.Marker + "x"}}, nil
 			}
 		}},
 		{name: "a marker cycle over two pages", optimize: true, lie: func(l *lyingAPI) {
 			pages := pagedBy(l.fakeAPI, 10, 0)
-			l.list = func(ctx context.Context, req *ListInstancesRequest) (*ListInstancesResponse, error) {
+			l.list = func(ctx context.Context, req *clouddc.ListInstancesRequest) (*clouddc.ListInstancesResponse, error) {
 				resp, err := pages(ctx, req)
 				if err == nil && req.Marker == "p10" && resp.PageInfo != nil {
 					resp.PageInfo.NextMarker = "p0" // back to the first page, never listing p20 on
@@ -144,30 +146,36 @@ func TestEngineNeverTakesALieForGone(t *testing.T) {
 			}
 		}},
 		{name: "instances the filter did not ask for", optimize: true, lie: func(l *lyingAPI) {
-			l.list = func(ctx context.Context, req *ListInstancesRequest) (*ListInstancesResponse, error) {
+			l.list = func(ctx context.Context, req *clouddc.ListInstancesRequest) (*clouddc.ListInstancesResponse, error) {
 				all, err := l.fakeAPI.ListInstances(ctx, req)
 				if err == nil {
-					all.Instances = append(all.Instances, Instance{ID: "00000000-0000-7000-8000-999999999999", State: StateRunning})
+					all.Instances = append(all.Instances, clouddc.Instance{ID: "00000000-0000-7000-8000-999999999999", State: clouddc.StateRunning})
 				}
 				return all, err
 			}
 		}},
 		{name: "ShowInstanceStatus answers the gateway's 404", optimize: false, lie: func(l *lyingAPI) {
-			l.status = func(context.Context, string) (*InstanceStatus, error) { return nil, gatewayErr("ShowInstanceStatus") }
+			l.status = func(context.Context, string) (*clouddc.InstanceStatus, error) {
+				return nil, gatewayErr("ShowInstanceStatus")
+			}
 		}},
 		{name: "ShowInstanceStatus answers without a state", optimize: false, lie: func(l *lyingAPI) {
-			l.status = func(context.Context, string) (*InstanceStatus, error) { return &InstanceStatus{}, nil }
+			l.status = func(context.Context, string) (*clouddc.InstanceStatus, error) { return &clouddc.InstanceStatus{}, nil }
 		}},
 		{name: "ShowInstanceStatus answers iMetal.0200 naming another instance", optimize: false, lie: func(l *lyingAPI) {
-			l.status = func(context.Context, string) (*InstanceStatus, error) {
+			l.status = func(context.Context, string) (*clouddc.InstanceStatus, error) {
 				return nil, notFound("ShowInstanceStatus", []string{"00000000-0000-7000-8000-999999999999"})
 			}
 		}},
 		{name: "DeleteInstances answers the gateway's 404", optimize: true, lie: func(l *lyingAPI) {
-			l.delN = func(context.Context, []string) (*InstancesResponse, error) { return nil, gatewayErr("DeleteInstances") }
+			l.delN = func(context.Context, []string) (*clouddc.InstancesResponse, error) {
+				return nil, gatewayErr("DeleteInstances")
+			}
 		}},
 		{name: "DeleteInstances answers the gateway's 404, per-instance mode", optimize: false, lie: func(l *lyingAPI) {
-			l.delN = func(context.Context, []string) (*InstancesResponse, error) { return nil, gatewayErr("DeleteInstances") }
+			l.delN = func(context.Context, []string) (*clouddc.InstancesResponse, error) {
+				return nil, gatewayErr("DeleteInstances")
+			}
 		}},
 		{name: "pages of one instance", optimize: true, honest: true, lie: func(l *lyingAPI) {
 			l.list = pagedBy(l.fakeAPI, 1, 0)
@@ -187,7 +195,7 @@ func TestEngineNeverTakesALieForGone(t *testing.T) {
 				// could make it look done.
 				f.deleteDuration = time.Hour
 			}
-			ids := f.add(n, StateRunning)
+			ids := f.add(n, clouddc.StateRunning)
 			api := &lyingAPI{fakeAPI: f}
 			tc.lie(api)
 			e := NewEngine(api, testOptions(tc.optimize))
@@ -214,7 +222,7 @@ func TestEngineNeverTakesALieForGone(t *testing.T) {
 			// A destroy.
 			ctx, cancel := context.WithTimeout(t.Context(), time.Second)
 			defer cancel()
-			err = e.DeleteInstances(ctx, ids, DeleteOptions{Wait: true})
+			err = e.DeleteInBatches(ctx, ids, DeleteOptions{Wait: true})
 			// One batch call, and at most one more per instance when the
 			// batch fails for a reason no ID explains; never a loop.
 			if calls := api.delNCalls.Load(); calls > int64(n)+1+transientRetries {
@@ -222,7 +230,7 @@ func TestEngineNeverTakesALieForGone(t *testing.T) {
 			}
 			var alive []string
 			for _, id := range ids {
-				if st := f.stateOf(id); st != StateTerminated && st != "gone" {
+				if st := f.stateOf(id); st != clouddc.StateTerminated && st != "gone" {
 					alive = append(alive, id)
 				}
 			}
@@ -260,10 +268,10 @@ func TestEngineNeverTakesALieForGone(t *testing.T) {
 // DeleteInstance answered by the gateway's 404 is not a deletion.
 func TestEngineDeleteInstanceGatewayNotFound(t *testing.T) {
 	f := newFakeAPI()
-	id := f.add(1, StateRunning)[0]
+	id := f.add(1, clouddc.StateRunning)[0]
 	api := &lyingAPI{fakeAPI: f, del: func(context.Context, string) error { return gatewayErr("DeleteInstance") }}
 	e := NewEngine(api, testOptions(false))
-	err := e.DeleteInstance(t.Context(), id)
+	err := e.DeleteAndWait(t.Context(), id)
 	var de *DeleteError
 	if !errors.As(err, &de) || !slices.Equal(de.RemainingIDs(), []string{id}) {
 		t.Fatalf("DeleteInstance = %v, want a *DeleteError keeping %s", err, id)
@@ -271,7 +279,7 @@ func TestEngineDeleteInstanceGatewayNotFound(t *testing.T) {
 	if !strings.Contains(err.Error(), "APIGW.0101") {
 		t.Errorf("the error does not say what was odd: %v", err)
 	}
-	if st := f.stateOf(id); st != StateRunning {
+	if st := f.stateOf(id); st != clouddc.StateRunning {
 		t.Errorf("instance is %s, want running", st)
 	}
 }
@@ -288,11 +296,11 @@ func firstLine(s string) string {
 // again (error → shutting-down, the API's retry edge).
 func TestDeleteFailureDuringWaitIsReported(t *testing.T) {
 	f := newFakeAPI()
-	ids := f.add(2, StateRunning)
-	earlier := f.add(1, StateError)[0]
+	ids := f.add(2, clouddc.StateRunning)
+	earlier := f.add(1, clouddc.StateError)[0]
 	f.failNext(ids[0])
 	e := NewEngine(f, testOptions(true))
-	err := e.DeleteInstances(t.Context(), append(slices.Clone(ids), earlier), DeleteOptions{Wait: true})
+	err := e.DeleteInBatches(t.Context(), append(slices.Clone(ids), earlier), DeleteOptions{Wait: true})
 	var de *DeleteError
 	if !errors.As(err, &de) {
 		t.Fatalf("DeleteInstances = %v, want a *DeleteError", err)
@@ -312,10 +320,10 @@ func TestDeleteFailureDuringWaitIsReported(t *testing.T) {
 	if sent != 1 {
 		t.Errorf("the failed instance was sent %d times in one call, want once", sent)
 	}
-	if st := f.stateOf(earlier); st != StateTerminated {
+	if st := f.stateOf(earlier); st != clouddc.StateTerminated {
 		t.Errorf("the instance in state error before the delete is %s, want terminated (deleted again)", st)
 	}
-	if st := f.stateOf(ids[1]); st != StateTerminated {
+	if st := f.stateOf(ids[1]); st != clouddc.StateTerminated {
 		t.Errorf("%s is %s, want terminated", ids[1], st)
 	}
 }

@@ -1,4 +1,4 @@
-package clouddc
+package lifecycle
 
 import (
 	"context"
@@ -8,13 +8,15 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/clouddc-community/terraform-provider-clouddc/internal/clouddc"
 )
 
 // assertAllGone fails unless every id is terminated or gone in the fake.
 func assertAllGone(t *testing.T, f *fakeAPI, ids []string) {
 	t.Helper()
 	for _, id := range ids {
-		if st := f.stateOf(id); st != StateTerminated && st != "gone" {
+		if st := f.stateOf(id); st != clouddc.StateTerminated && st != "gone" {
 			t.Errorf("instance %s is %s, want terminated", id, st)
 		}
 	}
@@ -24,10 +26,10 @@ func TestDeleteInstancesChunksOf50(t *testing.T) {
 	for _, optimize := range []bool{false, true} {
 		t.Run(map[bool]string{false: "per-instance", true: "optimized"}[optimize], func(t *testing.T) {
 			f := newFakeAPI()
-			ids := f.add(120, StateRunning)
+			ids := f.add(120, clouddc.StateRunning)
 			e := NewEngine(f, testOptions(optimize))
 			// Duplicates are dropped, not sent twice.
-			if err := e.DeleteInstances(t.Context(), append(ids, ids[:10]...), DeleteOptions{Wait: true}); err != nil {
+			if err := e.DeleteInBatches(t.Context(), append(ids, ids[:10]...), DeleteOptions{Wait: true}); err != nil {
 				t.Fatalf("DeleteInstances: %v", err)
 			}
 			batches := f.batches()
@@ -36,8 +38,8 @@ func TestDeleteInstancesChunksOf50(t *testing.T) {
 			}
 			seen := map[string]bool{}
 			for _, b := range batches {
-				if len(b) > MaxBatchIDs {
-					t.Errorf("batch of %d IDs, the API allows %d", len(b), MaxBatchIDs)
+				if len(b) > clouddc.MaxBatchIDs {
+					t.Errorf("batch of %d IDs, the API allows %d", len(b), clouddc.MaxBatchIDs)
 				}
 				for _, id := range b {
 					if seen[id] {
@@ -63,11 +65,11 @@ func TestDeleteInstancesChunksOf50(t *testing.T) {
 
 func TestDeleteInstancesNotFoundDroppedAndRetried(t *testing.T) {
 	f := newFakeAPI()
-	ids := f.add(10, StateRunning)
+	ids := f.add(10, clouddc.StateRunning)
 	f.remove(ids[2])
 	f.remove(ids[7])
 	e := NewEngine(f, testOptions(false))
-	if err := e.DeleteInstances(t.Context(), ids, DeleteOptions{Wait: true}); err != nil {
+	if err := e.DeleteInBatches(t.Context(), ids, DeleteOptions{Wait: true}); err != nil {
 		t.Fatalf("404 IDs must count as deleted, got %v", err)
 	}
 	b := f.batches()
@@ -82,18 +84,18 @@ func TestDeleteInstancesNotFoundDroppedAndRetried(t *testing.T) {
 
 func TestDeleteInstancesNotFoundNamingNoIDLooksThemUp(t *testing.T) {
 	f := newFakeAPI()
-	ids := f.add(6, StateRunning)
+	ids := f.add(6, clouddc.StateRunning)
 	f.remove(ids[0])
 	first := true
 	f.deleteHook = func([]string) error {
 		if first {
 			first = false
-			return &APIError{StatusCode: 404, Code: CodeInstanceNotFound, Message: "Instances not found"}
+			return &clouddc.APIError{StatusCode: 404, Code: clouddc.CodeInstanceNotFound, Message: "Instances not found"}
 		}
 		return nil
 	}
 	e := NewEngine(f, testOptions(true))
-	if err := e.DeleteInstances(t.Context(), ids, DeleteOptions{Wait: true}); err != nil {
+	if err := e.DeleteInBatches(t.Context(), ids, DeleteOptions{Wait: true}); err != nil {
 		t.Fatalf("DeleteInstances: %v", err)
 	}
 	b := f.batches()
@@ -106,11 +108,11 @@ func TestDeleteInstancesNotFoundNamingNoIDLooksThemUp(t *testing.T) {
 func TestDeleteInstancesWaitsForShuttingDown(t *testing.T) {
 	f := newFakeAPI()
 	f.deleteDuration = 40 * time.Millisecond
-	running := f.add(5, StateRunning)
-	shutting := f.add(3, StateShuttingDown)
+	running := f.add(5, clouddc.StateRunning)
+	shutting := f.add(3, clouddc.StateShuttingDown)
 	ids := append(slices.Clone(running), shutting...)
 	e := NewEngine(f, testOptions(true))
-	if err := e.DeleteInstances(t.Context(), ids, DeleteOptions{Wait: true}); err != nil {
+	if err := e.DeleteInBatches(t.Context(), ids, DeleteOptions{Wait: true}); err != nil {
 		t.Fatalf("instances already shutting down must be waited for, not failed: %v", err)
 	}
 	b := f.batches()
@@ -125,9 +127,9 @@ func TestDeleteInstancesWaitsForShuttingDown(t *testing.T) {
 
 func TestDeleteInstancesDeletesErrorStateAgain(t *testing.T) {
 	f := newFakeAPI()
-	ids := f.add(3, StateError)
+	ids := f.add(3, clouddc.StateError)
 	e := NewEngine(f, testOptions(false))
-	if err := e.DeleteInstances(t.Context(), ids, DeleteOptions{Wait: true}); err != nil {
+	if err := e.DeleteInBatches(t.Context(), ids, DeleteOptions{Wait: true}); err != nil {
 		t.Fatalf("instances in state error must be deleted again: %v", err)
 	}
 	if b := f.batches(); len(b) != 1 || !sameSet(b[0], ids) {
@@ -139,11 +141,11 @@ func TestDeleteInstancesDeletesErrorStateAgain(t *testing.T) {
 func TestDeleteInstancesFailureNamesInstances(t *testing.T) {
 	for _, optimize := range []bool{false, true} {
 		f := newFakeAPI()
-		ids := f.add(6, StateRunning)
+		ids := f.add(6, clouddc.StateRunning)
 		f.failNext(ids[1])
 		f.failNext(ids[4])
 		e := NewEngine(f, testOptions(optimize))
-		err := e.DeleteInstances(t.Context(), ids, DeleteOptions{Wait: true})
+		err := e.DeleteInBatches(t.Context(), ids, DeleteOptions{Wait: true})
 		var derr *DeleteError
 		if !errors.As(err, &derr) {
 			t.Fatalf("optimize=%v: want *DeleteError, got %T %v", optimize, err, err)
@@ -155,7 +157,7 @@ func TestDeleteInstancesFailureNamesInstances(t *testing.T) {
 			t.Errorf("optimize=%v: Cause = %v, want nil (the service failed them)", optimize, derr.Cause)
 		}
 		msg := err.Error()
-		for _, want := range []string{"2 of 6 instances not deleted", ids[1] + " (state: error: disk wipe failed", ids[4] + " (state: error: disk wipe failed", "terraform destroy again"} {
+		for _, want := range []string{"2 of 6 instances not deleted", ids[1] + " (state: error: disk wipe failed", ids[4] + " (state: error: disk wipe failed"} {
 			if !strings.Contains(msg, want) {
 				t.Errorf("optimize=%v: message lacks %q:\n%s", optimize, want, msg)
 			}
@@ -166,7 +168,7 @@ func TestDeleteInstancesFailureNamesInstances(t *testing.T) {
 			}
 		}
 		// A second destroy deletes the error-state instances again.
-		if err := e.DeleteInstances(t.Context(), derr.RemainingIDs(), DeleteOptions{Wait: true}); err != nil {
+		if err := e.DeleteInBatches(t.Context(), derr.RemainingIDs(), DeleteOptions{Wait: true}); err != nil {
 			t.Fatalf("second delete: %v", err)
 		}
 		assertAllGone(t, f, ids)
@@ -176,12 +178,12 @@ func TestDeleteInstancesFailureNamesInstances(t *testing.T) {
 func TestDeleteInstancesTimeout(t *testing.T) {
 	f := newFakeAPI()
 	f.deleteDuration = time.Hour
-	ids := f.add(4, StateRunning)
+	ids := f.add(4, clouddc.StateRunning)
 	e := NewEngine(f, testOptions(true))
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	err := e.DeleteInstances(ctx, ids, DeleteOptions{Wait: true})
+	err := e.DeleteInBatches(ctx, ids, DeleteOptions{Wait: true})
 	if took := time.Since(start); took > time.Second {
 		t.Errorf("returned %v after the deadline", took)
 	}
@@ -196,13 +198,13 @@ func TestDeleteInstancesTimeout(t *testing.T) {
 		t.Errorf("RemainingIDs = %v, want all %v", got, ids)
 	}
 	msg := err.Error()
-	if !strings.Contains(msg, "before the timeout") || !strings.Contains(msg, "timeouts { delete }") {
+	if !strings.Contains(msg, "before the timeout") {
 		t.Errorf("timeout message unclear:\n%s", msg)
 	}
 	for _, r := range derr.Unfinished {
 		// Whether the merged request went out before the deadline depends on
 		// the machine's load; either way the report shows the real state.
-		if r.State != StateShuttingDown && r.State != StateRunning {
+		if r.State != clouddc.StateShuttingDown && r.State != clouddc.StateRunning {
 			t.Errorf("%s reported in state %q, want its real state", r.ID, r.State)
 		}
 		if !strings.Contains(msg, r.ID+" (state: "+r.State+")") {
@@ -215,14 +217,14 @@ func TestDeleteInstancesCancelReturnsPromptly(t *testing.T) {
 	for _, optimize := range []bool{false, true} {
 		f := newFakeAPI()
 		f.deleteDuration = time.Hour
-		ids := f.add(3, StateRunning)
+		ids := f.add(3, clouddc.StateRunning)
 		opts := testOptions(optimize)
 		opts.PollInitial, opts.PollMax = time.Hour, time.Hour // cancellation must not wait for a poll
 		e := NewEngine(f, opts)
 		ctx, cancel := context.WithCancel(t.Context())
 		time.AfterFunc(30*time.Millisecond, cancel)
 		start := time.Now()
-		err := e.DeleteInstances(ctx, ids, DeleteOptions{Wait: true})
+		err := e.DeleteInBatches(ctx, ids, DeleteOptions{Wait: true})
 		if took := time.Since(start); took > time.Second {
 			t.Errorf("optimize=%v: took %v to return after cancel", optimize, took)
 		}
@@ -239,27 +241,27 @@ func TestDeleteInstancesCancelReturnsPromptly(t *testing.T) {
 func TestDeleteInstancesWithoutWait(t *testing.T) {
 	f := newFakeAPI()
 	f.deleteDuration = time.Hour
-	ids := f.add(2, StateRunning)
+	ids := f.add(2, clouddc.StateRunning)
 	e := NewEngine(f, testOptions(true))
-	if err := e.DeleteInstances(t.Context(), ids, DeleteOptions{}); err != nil {
+	if err := e.DeleteInBatches(t.Context(), ids, DeleteOptions{}); err != nil {
 		t.Fatalf("DeleteInstances without Wait: %v", err)
 	}
 	if n := f.count("ListInstances"); n != 0 {
 		t.Errorf("no wait asked, but %d polls made", n)
 	}
-	if st := f.stateOf(ids[0]); st != StateShuttingDown {
+	if st := f.stateOf(ids[0]); st != clouddc.StateShuttingDown {
 		t.Errorf("state %s, want shutting-down", st)
 	}
 }
 
 func TestDeleteInstancesProgress(t *testing.T) {
 	f := newFakeAPI()
-	ids := f.add(30, StateRunning)
+	ids := f.add(30, clouddc.StateRunning)
 	f.remove(ids[0])
 	e := NewEngine(f, testOptions(true))
 	var mu sync.Mutex
 	var got []Progress
-	err := e.DeleteInstances(t.Context(), ids, DeleteOptions{Wait: true, OnProgress: func(p Progress) {
+	err := e.DeleteInBatches(t.Context(), ids, DeleteOptions{Wait: true, OnProgress: func(p Progress) {
 		mu.Lock()
 		defer mu.Unlock()
 		got = append(got, p)
@@ -278,23 +280,23 @@ func TestDeleteInstancesProgress(t *testing.T) {
 	for _, n := range last.Counts {
 		sum += n
 	}
-	if sum != 30 || last.Counts[ProgressGone]+last.Counts[StateTerminated] != 30 {
+	if sum != 30 || last.Counts[ProgressGone]+last.Counts[clouddc.StateTerminated] != 30 {
 		t.Errorf("counts %v do not add up to 30 finished", last.Counts)
 	}
 }
 
 func TestDeleteChunkAttributesErrors(t *testing.T) {
 	f := newFakeAPI()
-	ids := f.add(5, StateRunning)
+	ids := f.add(5, clouddc.StateRunning)
 	bad := ids[3]
 	f.deleteHook = func(batch []string) error {
 		if slices.Contains(batch, bad) {
-			return &APIError{StatusCode: 400, Code: CodeInvalidParameter, Message: "A request parameter contains invalid or unsupported value: instance_id_set"}
+			return &clouddc.APIError{StatusCode: 400, Code: clouddc.CodeInvalidParameter, Message: "A request parameter contains invalid or unsupported value: instance_id_set"}
 		}
 		return nil
 	}
 	e := NewEngine(f, testOptions(false))
-	err := e.DeleteInstances(t.Context(), ids, DeleteOptions{Wait: true})
+	err := e.DeleteInBatches(t.Context(), ids, DeleteOptions{Wait: true})
 	var derr *DeleteError
 	if !errors.As(err, &derr) {
 		t.Fatalf("want *DeleteError, got %v", err)
@@ -302,8 +304,8 @@ func TestDeleteChunkAttributesErrors(t *testing.T) {
 	if got := derr.RemainingIDs(); !slices.Equal(got, []string{bad}) {
 		t.Errorf("RemainingIDs = %v, want only the bad ID", got)
 	}
-	var ae *APIError
-	if !errors.As(err, &ae) || ae.Code != CodeInvalidParameter {
+	var ae *clouddc.APIError
+	if !errors.As(err, &ae) || ae.Code != clouddc.CodeInvalidParameter {
 		t.Errorf("the API error must be reachable with errors.As, got %v", err)
 	}
 	msg := err.Error()
@@ -319,17 +321,17 @@ func TestDeleteChunkAttributesErrors(t *testing.T) {
 
 func TestDeleteChunkRetriesTransientErrors(t *testing.T) {
 	f := newFakeAPI()
-	ids := f.add(4, StateRunning)
+	ids := f.add(4, clouddc.StateRunning)
 	calls := 0
 	f.deleteHook = func([]string) error {
 		calls++
 		if calls == 1 {
-			return &APIError{StatusCode: 500, Code: CodeInternalError, Message: "Internal server error"}
+			return &clouddc.APIError{StatusCode: 500, Code: clouddc.CodeInternalError, Message: "Internal server error"}
 		}
 		return nil
 	}
 	e := NewEngine(f, testOptions(false))
-	if err := e.DeleteInstances(t.Context(), ids, DeleteOptions{Wait: true}); err != nil {
+	if err := e.DeleteInBatches(t.Context(), ids, DeleteOptions{Wait: true}); err != nil {
 		t.Fatalf("a transient 500 must be retried: %v", err)
 	}
 	if n := f.count("DeleteInstances"); n != 2 {
@@ -340,11 +342,11 @@ func TestDeleteChunkRetriesTransientErrors(t *testing.T) {
 func TestDeleteInstanceSingle(t *testing.T) {
 	t.Run("per-instance", func(t *testing.T) {
 		f := newFakeAPI()
-		ids := f.add(2, StateRunning)
+		ids := f.add(2, clouddc.StateRunning)
 		f.remove(ids[1])
 		e := NewEngine(f, testOptions(false))
 		for _, id := range ids {
-			if err := e.DeleteInstance(t.Context(), id); err != nil {
+			if err := e.DeleteAndWait(t.Context(), id); err != nil {
 				t.Fatalf("DeleteInstance(%s): %v", id, err)
 			}
 		}
@@ -358,19 +360,19 @@ func TestDeleteInstanceSingle(t *testing.T) {
 	})
 	t.Run("per-instance already shutting down", func(t *testing.T) {
 		f := newFakeAPI()
-		ids := f.add(1, StateShuttingDown)
+		ids := f.add(1, clouddc.StateShuttingDown)
 		e := NewEngine(f, testOptions(false))
-		if err := e.DeleteInstance(t.Context(), ids[0]); err != nil {
+		if err := e.DeleteAndWait(t.Context(), ids[0]); err != nil {
 			t.Fatalf("DeleteInstance: %v", err)
 		}
 		assertAllGone(t, f, ids)
 	})
 	t.Run("failure", func(t *testing.T) {
 		f := newFakeAPI()
-		ids := f.add(1, StateRunning)
+		ids := f.add(1, clouddc.StateRunning)
 		f.failNext(ids[0])
 		e := NewEngine(f, testOptions(true))
-		err := e.DeleteInstance(t.Context(), ids[0])
+		err := e.DeleteAndWait(t.Context(), ids[0])
 		var derr *DeleteError
 		if !errors.As(err, &derr) || !slices.Equal(derr.RemainingIDs(), ids) {
 			t.Fatalf("want *DeleteError naming %s, got %v", ids[0], err)
@@ -381,7 +383,7 @@ func TestDeleteInstanceSingle(t *testing.T) {
 	})
 	t.Run("empty ID", func(t *testing.T) {
 		e := NewEngine(newFakeAPI(), testOptions(true))
-		if err := e.DeleteInstance(t.Context(), ""); err == nil {
+		if err := e.DeleteAndWait(t.Context(), ""); err == nil {
 			t.Fatal("an empty ID must be an error")
 		}
 	})
@@ -396,12 +398,12 @@ func sameSet(a, b []string) bool {
 
 func TestDeleteInstancesResendsLostDelete(t *testing.T) {
 	f := newFakeAPI()
-	ids := f.add(3, StateRunning)
+	ids := f.add(3, clouddc.StateRunning)
 	f.lose = map[string]bool{ids[1]: true}
 	opts := testOptions(true)
 	opts.RedeleteAfter = 30 * time.Millisecond
 	e := NewEngine(f, opts)
-	if err := e.DeleteInstances(t.Context(), ids, DeleteOptions{Wait: true}); err != nil {
+	if err := e.DeleteInBatches(t.Context(), ids, DeleteOptions{Wait: true}); err != nil {
 		t.Fatalf("a lost delete must be sent again, not waited for until the timeout: %v", err)
 	}
 	b := f.batches()
@@ -416,15 +418,15 @@ func TestDeleteInstancesResendsLostDelete(t *testing.T) {
 // engine already saw terminated; instances it never saw are still deleted.
 func TestDeleteInstancesSkipsInstancesSeenTerminated(t *testing.T) {
 	f := newFakeAPI()
-	ids := f.add(60, StateRunning)
+	ids := f.add(60, clouddc.StateRunning)
 	e := NewEngine(f, testOptions(true))
-	if err := e.DeleteInstances(t.Context(), ids[:50], DeleteOptions{Wait: true}); err != nil {
+	if err := e.DeleteInBatches(t.Context(), ids[:50], DeleteOptions{Wait: true}); err != nil {
 		t.Fatalf("first DeleteInstances: %v", err)
 	}
 	if n := f.count("DeleteInstances"); n != 1 {
 		t.Fatalf("first delete made %d batch-delete calls, want 1", n)
 	}
-	if err := e.DeleteInstances(t.Context(), ids, DeleteOptions{Wait: true}); err != nil {
+	if err := e.DeleteInBatches(t.Context(), ids, DeleteOptions{Wait: true}); err != nil {
 		t.Fatalf("second DeleteInstances: %v", err)
 	}
 	batches := f.batches()
@@ -434,7 +436,7 @@ func TestDeleteInstancesSkipsInstancesSeenTerminated(t *testing.T) {
 	if got := batches[1]; !slices.Equal(got, ids[50:]) {
 		t.Errorf("second batch-delete sent %d IDs %v, want only the 10 never seen terminated", len(got), got)
 	}
-	if err := e.DeleteInstance(t.Context(), ids[0]); err != nil {
+	if err := e.DeleteAndWait(t.Context(), ids[0]); err != nil {
 		t.Fatalf("DeleteInstance of a terminated instance: %v", err)
 	}
 	if n := f.count("DeleteInstances") + f.count("DeleteInstance"); n != 2 {
@@ -452,12 +454,74 @@ func TestDeleteInstancesDoesNotSkipUnlistedInstances(t *testing.T) {
 	if _, err := e.GetInstances(t.Context(), []string{id}); err != nil {
 		t.Fatalf("GetInstances: %v", err)
 	}
-	f.addID(id, StateRunning)
-	if err := e.DeleteInstances(t.Context(), []string{id}, DeleteOptions{Wait: true}); err != nil {
+	f.addID(id, clouddc.StateRunning)
+	if err := e.DeleteInBatches(t.Context(), []string{id}, DeleteOptions{Wait: true}); err != nil {
 		t.Fatalf("DeleteInstances: %v", err)
 	}
 	if n := f.count("DeleteInstances"); n != 1 {
 		t.Errorf("%d batch-delete calls, want 1", n)
 	}
 	assertAllGone(t, f, []string{id})
+}
+
+// TestDeleteChunkDoesNotRetryPermanentServerErrors: a 501 (or any 5xx but
+// 500, 502, 503, 504) is not transient (clouddc.IsTransient, the client's
+// own rule): the merged call is split into single calls at once, with no
+// waits, so that each instance gets its own answer.
+func TestDeleteChunkDoesNotRetryPermanentServerErrors(t *testing.T) {
+	f := newFakeAPI()
+	ids := f.add(3, clouddc.StateRunning)
+	f.deleteHook = func(batch []string) error {
+		if len(batch) > 1 {
+			return &clouddc.APIError{StatusCode: 501, Message: "Not Implemented"}
+		}
+		return nil
+	}
+	opts := testOptions(false)
+	opts.PollMax = time.Hour // a transient retry would sleep this long
+	e := NewEngine(f, opts)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	if err := e.DeleteInBatches(ctx, ids, DeleteOptions{}); err != nil {
+		t.Fatalf("a 501 to the merged call must fall back to single calls: %v", err)
+	}
+	if n := f.count("DeleteInstances"); n != 4 {
+		t.Errorf("%d batch-delete calls, want 4 (the merged one, then one per ID)", n)
+	}
+}
+
+// TestDeleteReportsOnlyObservedStates: an instance whose delete was
+// accepted but that no poll saw before the deadline, and that the final
+// lookup could not see either, is reported in state unknown, not in a
+// state nothing observed (it used to be reported shutting-down).
+func TestDeleteReportsOnlyObservedStates(t *testing.T) {
+	f := newFakeAPI()
+	ids := f.add(2, clouddc.StateRunning)
+	f.listHook = func(*clouddc.ListInstancesRequest) error {
+		return &clouddc.APIError{StatusCode: 403, Code: clouddc.CodeForbidden, Message: "no permission to list"}
+	}
+	opts := testOptions(false)
+	opts.PollMax = time.Hour // no per-instance poll before the deadline
+	e := NewEngine(f, opts)
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	err := e.DeleteInBatches(ctx, ids, DeleteOptions{Wait: true})
+	var derr *DeleteError
+	if !errors.As(err, &derr) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("want a *DeleteError ended by the deadline, got %v", err)
+	}
+	if len(derr.Unfinished) != 2 {
+		t.Fatalf("unfinished %+v, want both", derr.Unfinished)
+	}
+	for _, r := range derr.Unfinished {
+		if r.State != "" || r.Gone {
+			t.Errorf("%s reported as %q (gone %v), want its state unknown: nothing observed it", r.ID, r.State, r.Gone)
+		}
+		if !strings.Contains(err.Error(), r.ID+" (state unknown)") {
+			t.Errorf("the message does not say the state of %s is unknown:\n%s", r.ID, err)
+		}
+	}
+	if got := derr.RemainingIDs(); !slices.Equal(got, ids) {
+		t.Errorf("RemainingIDs = %v, want both: an unknown state may still exist", got)
+	}
 }
