@@ -54,11 +54,6 @@ func (a *batchDeleteInstancesAction) Metadata(_ context.Context, req action.Meta
 
 func (a *batchDeleteInstancesAction) Schema(_ context.Context, _ action.SchemaRequest, resp *action.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		Description: "Deletes up to 50 CloudDC instances with one batch call and waits until every one is terminated. " +
-			"Instances that are already gone count as deleted; instances already shutting down are waited for; " +
-			"an instance already in state error is deleted again (the API's retry). A deletion that fails while the " +
-			"action waits (the instance ends in state error) is reported with its error_msg and not retried within " +
-			"the same invoke: invoke the action again to retry it. Requires Terraform 1.14 or later.",
 		MarkdownDescription: "Deletes up to 50 CloudDC instances with one `DeleteInstances` (batch-delete) call and waits until " +
 			"every one is `terminated`. Instances that are already gone count as deleted; instances already `shutting-down` " +
 			"are waited for; an instance already in state `error` is deleted again (`error` → `shutting-down` is the API's " +
@@ -69,7 +64,6 @@ func (a *batchDeleteInstancesAction) Schema(_ context.Context, _ action.SchemaRe
 			"instance_ids": schema.SetAttribute{
 				ElementType:         types.StringType,
 				Required:            true,
-				Description:         "IDs of the instances to delete: 1 to 50 lower-case UUIDs, the most one batch-delete call accepts.",
 				MarkdownDescription: "IDs of the instances to delete: 1 to 50 lower-case UUIDs, the most one batch-delete call accepts.",
 				Validators: []validator.Set{
 					setvalidator.SizeBetween(1, clouddc.MaxBatchIDs),
@@ -78,12 +72,10 @@ func (a *batchDeleteInstancesAction) Schema(_ context.Context, _ action.SchemaRe
 			},
 			"wait": schema.BoolAttribute{
 				Optional:            true,
-				Description:         "Wait until every instance is terminated (default true). When false, the action ends once the deletion is accepted.",
 				MarkdownDescription: "Wait until every instance is `terminated` (default `true`). When `false`, the action ends once the deletion is accepted.",
 			},
 			"timeout": schema.StringAttribute{
 				Optional:            true,
-				Description:         "How long the action may take, as a duration such as \"30m\" or \"1h\" (default 30m). On timeout the action fails naming the instances not yet terminated.",
 				MarkdownDescription: "How long the action may take, as a duration such as `\"30m\"` or `\"1h\"` (default `30m`). On timeout the action fails naming the instances not yet terminated.",
 				Validators:          []validator.String{durationValidator{}},
 			},

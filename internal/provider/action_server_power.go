@@ -74,9 +74,6 @@ func (a *serverPowerAction) Metadata(_ context.Context, req action.MetadataReque
 
 func (a *serverPowerAction) Schema(_ context.Context, _ action.SchemaRequest, resp *action.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		Description: "Powers up to 50 CloudDC physical servers on or off, or reboots them, with one ChangeServerPowerState call, " +
-			"then waits until every server has reached the resulting power state (on after power on and reboot, off after power off). " +
-			"Requires Terraform 1.14 or later.",
 		MarkdownDescription: "Powers up to 50 CloudDC physical servers on or off, or reboots them, with one `ChangeServerPowerState` call, " +
 			"then waits until every server has reached the resulting `power_state` (`on` after power on and reboot — a reboot " +
 			"goes `on` → `off` → `on` —, `off` after power off) with its `operation_state` no longer `…-processing`. " +
@@ -85,7 +82,6 @@ func (a *serverPowerAction) Schema(_ context.Context, _ action.SchemaRequest, re
 			"server_ids": schema.SetAttribute{
 				ElementType:         types.StringType,
 				Required:            true,
-				Description:         "IDs of the physical servers: 1 to 50 lower-case UUIDs, the most one power-state call accepts.",
 				MarkdownDescription: "IDs of the physical servers: 1 to 50 lower-case UUIDs, the most one power-state call accepts.",
 				Validators: []validator.Set{
 					setvalidator.SizeBetween(1, clouddc.MaxBatchIDs),
@@ -94,15 +90,12 @@ func (a *serverPowerAction) Schema(_ context.Context, _ action.SchemaRequest, re
 			},
 			"action": schema.StringAttribute{
 				Required: true,
-				Description: "What to do: \"power on\", \"power off\" or \"rebooting\" (the API's names), " +
-					"or the shorter \"on\", \"off\" and \"reboot\".",
 				MarkdownDescription: "What to do: `\"power on\"`, `\"power off\"` or `\"rebooting\"` (the API's names), " +
 					"or the shorter `\"on\"`, `\"off\"` and `\"reboot\"`.",
 				Validators: []validator.String{stringvalidator.OneOf(powerActionNames...)},
 			},
 			"timeout": schema.StringAttribute{
 				Optional:            true,
-				Description:         "How long the action may take, as a duration such as \"10m\" (default 30m). On timeout the action fails naming the servers that have not settled.",
 				MarkdownDescription: "How long the action may take, as a duration such as `\"10m\"` (default `30m`). On timeout the action fails naming the servers that have not settled.",
 				Validators:          []validator.String{durationValidator{}},
 			},

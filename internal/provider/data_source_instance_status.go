@@ -55,11 +55,9 @@ func (d *instanceStatusDataSource) Schema(ctx context.Context, _ datasource.Sche
 	const desc = "The status of one CloudDC instance (ShowInstanceStatus): its state, the state of its last " +
 		"operation, and why it failed, if it did."
 	resp.Schema = schema.Schema{
-		Description:         desc,
 		MarkdownDescription: desc,
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
-				Description:         "Instance ID (a lower-case UUID).",
 				MarkdownDescription: "Instance ID (a lower-case UUID).",
 				Required:            true,
 				Validators:          []validator.String{validate.LowercaseUUID()},
@@ -67,7 +65,6 @@ func (d *instanceStatusDataSource) Schema(ctx context.Context, _ datasource.Sche
 			"state":           dsAttr("Instance state: `pending`, `running`, `stopped`, `shutting-down`, `terminated`, `error` (older API versions: also `failed` and others)."),
 			"operation_state": dsAttr("State of the last operation, e.g. `install-succeed` or `uninstall-failed`."),
 			"error": schema.SingleNestedAttribute{
-				Description:         "Why the last operation failed; null when it did not.",
 				MarkdownDescription: "Why the last operation failed; null when it did not.",
 				Computed:            true,
 				Attributes: map[string]schema.Attribute{

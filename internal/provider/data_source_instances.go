@@ -75,18 +75,16 @@ func (d *instancesDataSource) Metadata(_ context.Context, req datasource.Metadat
 
 // dsAttr is a computed string attribute of a data source.
 func dsAttr(text string) schema.StringAttribute {
-	return schema.StringAttribute{Computed: true, Description: text, MarkdownDescription: text}
+	return schema.StringAttribute{Computed: true, MarkdownDescription: text}
 }
 
 func (d *instancesDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	const desc = "Lists CloudDC instances (every page of ListInstances), optionally filtered by ID, state or " +
 		"physical server."
 	resp.Schema = schema.Schema{
-		Description:         desc,
 		MarkdownDescription: desc,
 		Attributes: map[string]schema.Attribute{
 			"ids": schema.SetAttribute{
-				Description: "Only these instance IDs (lower-case UUIDs). Conflicts with server_ids.",
 				MarkdownDescription: "Only these instance IDs (lower-case UUIDs). Any number; they are queried " +
 					"100 at a time. Conflicts with `server_ids`.",
 				ElementType: types.StringType,
@@ -97,13 +95,11 @@ func (d *instancesDataSource) Schema(ctx context.Context, _ datasource.SchemaReq
 				},
 			},
 			"state": schema.StringAttribute{
-				Description:         "Only instances in this state.",
 				MarkdownDescription: "Only instances in this state: one of `" + joinBackticks(instanceStateFilters) + "`.",
 				Optional:            true,
 				Validators:          []validator.String{stringvalidator.OneOf(instanceStateFilters...)},
 			},
 			"server_ids": schema.SetAttribute{
-				Description:         "Only instances on these physical servers (lower-case UUIDs). Conflicts with ids.",
 				MarkdownDescription: "Only instances on these physical servers (lower-case UUIDs). Conflicts with `ids`.",
 				ElementType:         types.StringType,
 				Optional:            true,
@@ -113,13 +109,11 @@ func (d *instancesDataSource) Schema(ctx context.Context, _ datasource.SchemaReq
 				},
 			},
 			"instance_ids": schema.ListAttribute{
-				Description:         "IDs of the instances found, in the order the API lists them (the ids filter may name instances that do not exist).",
 				MarkdownDescription: "IDs of the instances found, in the order the API lists them (the `ids` filter may name instances that do not exist).",
 				ElementType:         types.StringType,
 				Computed:            true,
 			},
 			"instances": schema.ListNestedAttribute{
-				Description:         "The instances found.",
 				MarkdownDescription: "The instances found.",
 				Computed:            true,
 				NestedObject: schema.NestedAttributeObject{
@@ -134,7 +128,6 @@ func (d *instancesDataSource) Schema(ctx context.Context, _ datasource.SchemaReq
 						"image_name":      dsAttr("Installed image name."),
 						"description":     dsAttr("Description."),
 						"network_interfaces": schema.ListNestedAttribute{
-							Description:         "Network interfaces; the first is the primary.",
 							MarkdownDescription: "Network interfaces; the first is the primary.",
 							Computed:            true,
 							NestedObject: schema.NestedAttributeObject{
@@ -145,7 +138,6 @@ func (d *instancesDataSource) Schema(ctx context.Context, _ datasource.SchemaReq
 							},
 						},
 						"metadata": schema.MapAttribute{
-							Description:         "Metadata key/value pairs.",
 							MarkdownDescription: "Metadata key/value pairs.",
 							ElementType:         types.StringType,
 							Computed:            true,

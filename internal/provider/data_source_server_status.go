@@ -57,25 +57,20 @@ func (d *serverStatusDataSource) Schema(ctx context.Context, _ datasource.Schema
 		"(in a `check` block or a precondition) without listing every server with `clouddc_servers`. " +
 		"Counts the API does not report are null."
 	resp.Schema = schema.Schema{
-		Description:         desc,
 		MarkdownDescription: desc,
 		Attributes: map[string]schema.Attribute{
 			"health": schema.SingleNestedAttribute{
-				Description:         "The project's servers counted by health (the API's server_status; its names in brackets).",
 				MarkdownDescription: "The project's servers counted by health (the API's `server_status`; its names in brackets).",
 				Computed:            true,
 				Attributes:          healthCountAttrs(),
 			},
 			"health_by_dc": schema.MapNestedAttribute{
-				Description: "The same counts per equipment room (IDC), keyed by its name as in a server's location.dc " +
-					"(the API's dc_stats of each count).",
 				MarkdownDescription: "The same counts per equipment room (IDC), keyed by its name as in a server's " +
 					"`location.dc` (the API's `dc_stats` of each count).",
 				Computed:     true,
 				NestedObject: schema.NestedAttributeObject{Attributes: healthCountAttrs()},
 			},
 			"power": schema.SingleNestedAttribute{
-				Description:         "The project's servers counted by power state (the API's server_power_status).",
 				MarkdownDescription: "The project's servers counted by power state (the API's `server_power_status`).",
 				Computed:            true,
 				Attributes: map[string]schema.Attribute{
@@ -85,9 +80,6 @@ func (d *serverStatusDataSource) Schema(ctx context.Context, _ datasource.Schema
 				},
 			},
 			"manage_state": schema.MapAttribute{
-				Description: "Servers per management state (onboard, os-ready, ready, in-use, maintain, offboarding), " +
-					"the API's server_manage_state; null on deployments older than SDK 0.1.190. Frozen servers are " +
-					"counted under their management state.",
 				MarkdownDescription: "Servers per management state (`onboard`, `os-ready`, `ready`, `in-use`, `maintain`, " +
 					"`offboarding`), the API's `server_manage_state`; null on deployments older than SDK 0.1.190. " +
 					"Frozen servers are counted under their management state.",

@@ -73,12 +73,9 @@ func (d *serversDataSource) Schema(ctx context.Context, _ datasource.SchemaReque
 	const desc = "Lists the project's physical (iMetal) servers, every page of ListServers, optionally only " +
 		"those in one management state (e.g. `ready` servers, which can take a new instance unless they are frozen)."
 	resp.Schema = schema.Schema{
-		Description:         desc,
 		MarkdownDescription: desc,
 		Attributes: map[string]schema.Attribute{
 			"manage_state": schema.StringAttribute{
-				Description: "Only servers in this management state. \"frozen\" lists the frozen servers, whatever their " +
-					"management state (a non-zero frozen_state, or manage_state frozen on deployments older than SDK 0.1.190, 2026-03).",
 				MarkdownDescription: "Only servers in this management state: one of `" + joinBackticks(manageStates) + "`. " +
 					"`frozen` lists the frozen servers, whatever their management state (a non-zero `frozen_state`, or " +
 					"`manage_state` `frozen` on deployments older than SDK 0.1.190, 2026-03).",
@@ -86,13 +83,11 @@ func (d *serversDataSource) Schema(ctx context.Context, _ datasource.SchemaReque
 				Validators: []validator.String{stringvalidator.OneOf(manageStates...)},
 			},
 			"ids": schema.ListAttribute{
-				Description:         "IDs of the servers found, in the order the API lists them.",
 				MarkdownDescription: "IDs of the servers found, in the order the API lists them.",
 				ElementType:         types.StringType,
 				Computed:            true,
 			},
 			"servers": schema.ListNestedAttribute{
-				Description:         "The servers found.",
 				MarkdownDescription: "The servers found.",
 				Computed:            true,
 				NestedObject: schema.NestedAttributeObject{
@@ -103,14 +98,11 @@ func (d *serversDataSource) Schema(ctx context.Context, _ datasource.SchemaReque
 							"`in-use` (hosts one), `maintain` (faulty, under repair) or `offboarding`; `frozen` on older deployments."),
 						"frozen_state": schema.Int64Attribute{
 							Computed: true,
-							Description: "Why the server is frozen, a bit mask: 0 not frozen, 1 by the police, 2 for a violation, " +
-								"4 for arrears (they combine, up to 7). Null on deployments that do not report it.",
 							MarkdownDescription: "Why the server is frozen, a bit mask: `0` not frozen, `1` by the police, `2` for a violation, " +
 								"`4` for arrears (they combine, up to `7`). Null on deployments that do not report it.",
 						},
 						"frozen": schema.BoolAttribute{
 							Computed:            true,
-							Description:         "Whether the server is frozen: a non-zero frozen_state, or manage_state frozen on older deployments.",
 							MarkdownDescription: "Whether the server is frozen: a non-zero `frozen_state`, or `manage_state` `frozen` on older deployments.",
 						},
 						"power_state": dsAttr("Power state: `on` or `off` (older deployments also report `powering-on`, " +
@@ -119,7 +111,6 @@ func (d *serversDataSource) Schema(ctx context.Context, _ datasource.SchemaReque
 							"`reboot-` followed by `processing`, `succeed` or `failed`, e.g. `power-off-processing`; empty when none was reported."),
 						"health_state": dsAttr("Health: `OK`, `Warning`, `Critical` or `Unknown`."),
 						"location": schema.SingleNestedAttribute{
-							Description:         "Where the server is racked.",
 							MarkdownDescription: "Where the server is racked.",
 							Computed:            true,
 							Attributes: map[string]schema.Attribute{

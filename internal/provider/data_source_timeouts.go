@@ -17,18 +17,25 @@ import (
 // service that keeps answering must not hold a plan forever.
 const dataSourceReadTimeout = 5 * time.Minute
 
-// dataSourceTimeoutsBlock is the timeouts { read } block every data source has.
+// dataSourceTimeoutsBlock is the timeouts { read } block every data source
+// has, documented as resourceTimeouts documents a resource's.
 func dataSourceTimeoutsBlock(ctx context.Context, what string) schema.Block {
 	b := timeouts.BlockWithOpts(ctx, timeouts.Opts{
 		ReadDescription: "How long " + what + " may take, as a duration such as \"30s\" or \"10m\" (default 5m). " +
 			"When it runs out, the read fails with an error; nothing is cut short silently.",
 	})
-	if nb, ok := b.(schema.SingleNestedBlock); ok {
-		nb.Description = "How long the read may take before it fails (default 5m)."
-		nb.MarkdownDescription = nb.Description
-		return nb
+	nb, ok := b.(schema.SingleNestedBlock)
+	if !ok {
+		return b
 	}
-	return b
+	nb.MarkdownDescription = "How long the read may take before it fails (default 5m)."
+	for name, a := range nb.Attributes {
+		if s, ok := a.(schema.StringAttribute); ok {
+			s.MarkdownDescription, s.Description = s.Description, ""
+			nb.Attributes[name] = s
+		}
+	}
+	return nb
 }
 
 // readContext bounds ctx by the data source's read timeout.

@@ -67,7 +67,6 @@ func (l *instanceListResource) Metadata(_ context.Context, req resource.Metadata
 func (l *instanceListResource) ListResourceConfigSchema(_ context.Context, _ list.ListResourceSchemaRequest, resp *list.ListResourceSchemaResponse) {
 	idList := func(text string) listschema.ListAttribute {
 		return listschema.ListAttribute{
-			Description:         text,
 			MarkdownDescription: text,
 			ElementType:         types.StringType,
 			Optional:            true,
@@ -82,13 +81,11 @@ func (l *instanceListResource) ListResourceConfigSchema(_ context.Context, _ lis
 		"result has the `clouddc_instance` resource identity, the display name `name (id)` and, with " +
 		"`include_resource = true`, the resource as a refresh after an import stores it."
 	resp.Schema = listschema.Schema{
-		Description:         desc,
 		MarkdownDescription: desc,
 		Attributes: map[string]listschema.Attribute{
 			"ids": idList("Only these instance IDs (lower-case UUIDs). Any number; they are queried 100 at a " +
 				"time. Conflicts with `server_ids`."),
 			"state": listschema.StringAttribute{
-				Description:         "Only instances in this state (the API's instance_state filter).",
 				MarkdownDescription: "Only instances in this state (the API's `instance_state` filter): one of `" + joinBackticks(listStateFilters) + "`.",
 				Optional:            true,
 				Validators:          []validator.String{stringvalidator.OneOf(listStateFilters...)},
@@ -96,7 +93,6 @@ func (l *instanceListResource) ListResourceConfigSchema(_ context.Context, _ lis
 			"server_ids": idList("Only instances on these physical servers (lower-case UUIDs). Any number; they " +
 				"are queried 100 at a time. Conflicts with `ids`."),
 			"name_prefix": listschema.StringAttribute{
-				Description:         "Only instances whose name starts with this (case-sensitive; filtered by the provider, not the API).",
 				MarkdownDescription: "Only instances whose name starts with this (case-sensitive; filtered by the provider, not the API).",
 				Optional:            true,
 				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},

@@ -66,13 +66,9 @@ func (p *clouddcProvider) Metadata(_ context.Context, _ provider.MetadataRequest
 	resp.Version = p.version
 }
 
-// describe sets the same text as Description and MarkdownDescription.
-func describe(text string) (string, string) { return text, text }
-
 func (p *clouddcProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
 	attr := func(text string) schema.StringAttribute {
-		d, md := describe(text)
-		return schema.StringAttribute{Optional: true, Description: d, MarkdownDescription: md}
+		return schema.StringAttribute{Optional: true, MarkdownDescription: text}
 	}
 	region := attr("Huawei Cloud region ID, e.g. `cn-southwest-2`. The endpoint defaults to " +
 		"`https://clouddc.{region}.myhuaweicloud.com` for the known regions (" + knownRegionList() + "). " +
@@ -94,23 +90,10 @@ func (p *clouddcProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 		"only with `access_key` and `secret_key`. Environment: `CLOUDDC_SECURITY_TOKEN`, then `HW_SECURITY_TOKEN`.")
 	securityToken.Sensitive = true
 
-	maxRetries, maxRetriesMD := describe("How many times a failed API call that is safe to repeat " +
-		"(throttling, server errors, connection errors) is retried, with jittered exponential backoff; " +
-		"0 disables retries. Defaults to 5. Environment: `CLOUDDC_MAX_RETRIES`.")
-	rps, rpsMD := describe("Client-side limit on API requests per second, shared by every call the provider " +
-		"makes; 0 or unset means no limit. Environment: `CLOUDDC_REQUESTS_PER_SECOND`.")
-	insecure, insecureMD := describe("Skip TLS certificate verification. Only for test endpoints; " +
-		"defaults to `false`. Environment: `CLOUDDC_INSECURE`.")
-	optimize, optimizeMD := describe("Poll many instances with one ListInstances call and merge concurrent " +
-		"deletions into batch-delete calls (at most 50 IDs each). Defaults to `true`; `false` makes one call " +
-		"per instance, which is only useful for comparisons. Environment: `CLOUDDC_OPTIMIZE_API_CALLS`.")
-
-	d, md := describe("Manage Huawei Cloud CloudDC bare-metal (iMetal) instances. Authenticate with an IAM token " +
-		"(`auth_token`) or an access key pair (`access_key` + `secret_key`); every setting can also come from " +
-		"the environment.")
 	resp.Schema = schema.Schema{
-		Description:         d,
-		MarkdownDescription: md,
+		MarkdownDescription: "Manage Huawei Cloud CloudDC bare-metal (iMetal) instances. Authenticate with an IAM token " +
+			"(`auth_token`) or an access key pair (`access_key` + `secret_key`); every setting can also come from " +
+			"the environment.",
 		Attributes: map[string]schema.Attribute{
 			"region":         region,
 			"endpoint":       endpoint,
@@ -120,18 +103,28 @@ func (p *clouddcProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 			"secret_key":     secretKey,
 			"security_token": securityToken,
 			"max_retries": schema.Int64Attribute{
-				Optional: true, Description: maxRetries, MarkdownDescription: maxRetriesMD,
+				Optional: true,
+				MarkdownDescription: "How many times a failed API call that is safe to repeat " +
+					"(throttling, server errors, connection errors) is retried, with jittered exponential backoff; " +
+					"0 disables retries. Defaults to 5. Environment: `CLOUDDC_MAX_RETRIES`.",
 				Validators: []validator.Int64{int64validator.Between(0, 100)},
 			},
 			"requests_per_second": schema.Float64Attribute{
-				Optional: true, Description: rps, MarkdownDescription: rpsMD,
+				Optional: true,
+				MarkdownDescription: "Client-side limit on API requests per second, shared by every call the provider " +
+					"makes; 0 or unset means no limit. Environment: `CLOUDDC_REQUESTS_PER_SECOND`.",
 				Validators: []validator.Float64{float64validator.AtLeast(0)},
 			},
 			"insecure": schema.BoolAttribute{
-				Optional: true, Description: insecure, MarkdownDescription: insecureMD,
+				Optional: true,
+				MarkdownDescription: "Skip TLS certificate verification. Only for test endpoints; " +
+					"defaults to `false`. Environment: `CLOUDDC_INSECURE`.",
 			},
 			"optimize_api_calls": schema.BoolAttribute{
-				Optional: true, Description: optimize, MarkdownDescription: optimizeMD,
+				Optional: true,
+				MarkdownDescription: "Poll many instances with one ListInstances call and merge concurrent " +
+					"deletions into batch-delete calls (at most 50 IDs each). Defaults to `true`; `false` makes one call " +
+					"per instance, which is only useful for comparisons. Environment: `CLOUDDC_OPTIMIZE_API_CALLS`.",
 			},
 		},
 	}
@@ -197,7 +190,7 @@ func (p *clouddcProvider) Configure(ctx context.Context, req provider.ConfigureR
 func (p *clouddcProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewInstanceResource,
-		NewInstancesResource,
+		NewFleetResource,
 		NewInstancesBatchDeleteResource,
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
@@ -66,131 +65,55 @@ func (r *instanceResource) Metadata(_ context.Context, req resource.MetadataRequ
 }
 
 func (r *instanceResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	str := func(text string) schema.StringAttribute {
-		return schema.StringAttribute{Description: text, MarkdownDescription: text}
-	}
-
-	id := str("Instance ID (a lower-case UUID).")
-	id.Computed = true
-	id.PlanModifiers = []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
-
-	name := str("Host name of the instance: 1 to 63 letters, Chinese characters, digits, `_`, `-` or `.`. " +
-		"Changing it replaces the instance.")
-	name.Required = true
-	name.Validators = []validator.String{validate.Hostname()}
-	name.PlanModifiers = []planmodifier.String{stringplanmodifier.RequiresReplace()}
-
-	imageID := str("ID of the private IMS image to install. Changing it reinstalls the operating system in " +
-		"place (ReinstallOS) with the configured password; data disks are kept.")
-	imageID.Required = true
-	imageID.Validators = []validator.String{validate.LowercaseUUID()}
-
-	imageName := str("Name of the installed image, as the service reports it.")
-	imageName.Computed = true
-
-	vpcID := str("ID of the VPC the network interfaces belong to. Changing it replaces the instance.")
-	vpcID.Required = true
-	vpcID.Validators = []validator.String{stringvalidator.LengthAtLeast(1)}
-	vpcID.PlanModifiers = []planmodifier.String{stringplanmodifier.RequiresReplace()}
-
-	description := str("Free-text description, at most 255 characters. Changing it replaces the instance " +
-		"(the API cannot update it).")
-	description.Optional = true
-	description.Computed = true
-	description.Default = stringdefault.StaticString("")
-	description.Validators = []validator.String{stringvalidator.LengthAtMost(255)}
-	description.PlanModifiers = []planmodifier.String{stringplanmodifier.RequiresReplace()}
-
-	serverID := str("ID of the physical server to place the instance on; when unset the service picks an idle " +
-		"`ready` server and this reports it. Changing it replaces the instance.")
-	serverID.Optional = true
-	serverID.Computed = true
-	serverID.Validators = []validator.String{validate.LowercaseUUID()}
-	serverID.PlanModifiers = []planmodifier.String{
-		stringplanmodifier.UseStateForUnknown(),
-		stringplanmodifier.RequiresReplaceIfConfigured(),
-	}
-
-	password := str("Password of `root` (Linux) or `Administrator` (Windows), stored in state (sensitive). " +
-		"8 to 26 characters with at least 3 of upper-case letters, lower-case letters, digits and " +
-		"`" + validate.PasswordSpecials + "`; must not contain `root` or `Administrator` or either reversed. " +
-		"Changing it changes the password in place (it takes effect after the next reboot of the server). " +
-		passwordNeededText)
-	password.Optional = true
-	password.Sensitive = true
-	password.Validators = []validator.String{validate.Password()}
-
-	passwordWO := str("Write-only password (never stored in state or plan; needs Terraform 1.11 or later), with " +
-		"the same rules as `password`. Terraform cannot see changes of a write-only value: change " +
-		"`password_wo_version` to apply a new one. " + passwordNeededText)
-	passwordWO.Optional = true
-	passwordWO.Sensitive = true
-	passwordWO.WriteOnly = true
-	passwordWO.Validators = []validator.String{
-		validate.Password(),
-		stringvalidator.AlsoRequires(path.MatchRoot("password_wo_version")),
-	}
-
+	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
 	computed := func(text string) schema.StringAttribute {
-		a := str(text)
-		a.Computed = true
-		return a
+		return schema.StringAttribute{MarkdownDescription: text, Computed: true}
 	}
-	createdAt := computed("When the instance was created, as the service reports it.")
-	createdAt.PlanModifiers = []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
-
 	resp.Schema = schema.Schema{
-		Description: "A CloudDC bare-metal (iMetal) instance, created on one of your physical servers with " +
-			"CreateInstance. Create waits until it is `running`; destroy waits until it is `terminated`.",
 		MarkdownDescription: "A CloudDC bare-metal (iMetal) instance, created on one of your physical servers with " +
 			"`CreateInstance`. Create waits until it is `running`; destroy waits until it is `terminated`.\n\n" +
 			"Changing `image_id` reinstalls the OS, changing the password (or `password_wo_version`) calls " +
 			"`ChangeInstancePassword`, and changing a network interface's `ipv4_address` calls `ModifyInstanceIp`, " +
 			"all in place; any other change replaces the instance.",
 		Attributes: map[string]schema.Attribute{
-			"id":         id,
-			"name":       name,
-			"image_id":   imageID,
-			"image_name": imageName,
-			"vpc_id":     vpcID,
-			"network_interfaces": schema.ListNestedAttribute{
-				Description: "One or two network interfaces; the first is the primary. Adding or removing one, " +
-					"or changing a subnet, replaces the instance.",
-				MarkdownDescription: "One or two network interfaces; the first is the primary. Adding or removing one, " +
-					"or changing a subnet, replaces the instance.",
-				Required:      true,
-				Validators:    []validator.List{listvalidator.SizeBetween(1, 2)},
-				PlanModifiers: []planmodifier.List{listplanmodifier.RequiresReplaceIf(nicCountChanged, "Changing the number of network interfaces replaces the instance.", "Changing the number of network interfaces replaces the instance.")},
-				NestedObject: schema.NestedAttributeObject{
-					Attributes: map[string]schema.Attribute{
-						"subnet_id": schema.StringAttribute{
-							Description:         "ID of the (CloudDCN) subnet. Changing it replaces the instance.",
-							MarkdownDescription: "ID of the (CloudDCN) subnet. Changing it replaces the instance.",
-							Required:            true,
-							Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
-							PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
-						},
-						"ipv4_address": schema.StringAttribute{
-							Description: "Fixed private IPv4 address inside the subnet; when unset the service " +
-								"assigns one and this reports it. Changing it calls ModifyInstanceIp in place.",
-							MarkdownDescription: "Fixed private IPv4 address inside the subnet; when unset the service " +
-								"assigns one and this reports it. Changing it calls `ModifyInstanceIp` in place.",
-							Optional:      true,
-							Computed:      true,
-							Validators:    []validator.String{ipv4Validator{}},
-							PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-						},
-					},
-				},
+			"id": schema.StringAttribute{
+				MarkdownDescription: "Instance ID (a lower-case UUID).",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
-			"description": description,
+			"name": schema.StringAttribute{
+				MarkdownDescription: "Host name of the instance: " + hostnameRuleText + ". Changing it replaces the instance.",
+				Required:            true,
+				Validators:          []validator.String{validate.Hostname()},
+				PlanModifiers:       replace,
+			},
+			"image_id": schema.StringAttribute{
+				MarkdownDescription: imageIDText + ". Changing it reinstalls the operating system in place (ReinstallOS) " +
+					"with the configured password; data disks are kept.",
+				Required:   true,
+				Validators: []validator.String{validate.LowercaseUUID()},
+			},
+			"image_name": computed("Name of the installed image, as the service reports it."),
+			"vpc_id": schema.StringAttribute{
+				MarkdownDescription: "ID of the VPC the network interfaces belong to. Changing it replaces the instance.",
+				Required:            true,
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+				PlanModifiers:       replace,
+			},
+			"network_interfaces": instanceNICsAttribute(),
+			"description": schema.StringAttribute{
+				MarkdownDescription: "Free-text description, at most 255 characters. Changing it replaces the instance " +
+					"(the API cannot update it).",
+				Optional:      true,
+				Computed:      true,
+				Default:       stringdefault.StaticString(""),
+				Validators:    []validator.String{stringvalidator.LengthAtMost(255)},
+				PlanModifiers: replace,
+			},
 			"metadata": schema.MapAttribute{
-				Description: "Up to 10 key/value pairs; keys are 1 to 255 characters of letters, digits, " +
-					"`-`, `_`, `:`, space and `.`; values at most 255 characters. Changing them replaces the instance.",
-				MarkdownDescription: "Up to 10 key/value pairs; keys are 1 to 255 characters of letters, digits, " +
-					"`-`, `_`, `:`, space and `.`; values at most 255 characters. Changing them replaces the instance.",
-				ElementType: types.StringType,
-				Optional:    true,
+				MarkdownDescription: metadataRuleText + ". Changing them replaces the instance.",
+				ElementType:         types.StringType,
+				Optional:            true,
 				Validators: []validator.Map{
 					mapvalidator.SizeAtMost(10),
 					mapvalidator.KeysAre(validate.MetadataKey()),
@@ -198,12 +121,38 @@ func (r *instanceResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 				},
 				PlanModifiers: []planmodifier.Map{mapplanmodifier.RequiresReplace()},
 			},
-			"server_id":   serverID,
-			"password":    password,
-			"password_wo": passwordWO,
+			"server_id": schema.StringAttribute{
+				MarkdownDescription: "ID of the physical server to place the instance on; when unset the service picks an " +
+					"idle `ready` server and this reports it. Changing it replaces the instance.",
+				Optional:   true,
+				Computed:   true,
+				Validators: []validator.String{validate.LowercaseUUID()},
+				PlanModifiers: []planmodifier.String{
+					stringplanmodifier.UseStateForUnknown(),
+					stringplanmodifier.RequiresReplaceIfConfigured(),
+				},
+			},
+			"password": schema.StringAttribute{
+				MarkdownDescription: "Password of `root` (Linux) or `Administrator` (Windows), stored in state (sensitive). " +
+					passwordRuleText + ". Changing it changes the password in place (it takes effect after the next reboot " +
+					"of the server). " + passwordNeededText,
+				Optional:   true,
+				Sensitive:  true,
+				Validators: []validator.String{validate.Password()},
+			},
+			"password_wo": schema.StringAttribute{
+				MarkdownDescription: "Write-only password (never stored in state or plan; needs Terraform 1.11 or later), " +
+					"with the same rules as `password`. Terraform cannot see changes of a write-only value: change " +
+					"`password_wo_version` to apply a new one. " + passwordNeededText,
+				Optional:  true,
+				Sensitive: true,
+				WriteOnly: true,
+				Validators: []validator.String{
+					validate.Password(),
+					stringvalidator.AlsoRequires(path.MatchRoot("password_wo_version")),
+				},
+			},
 			"password_wo_version": schema.Int64Attribute{
-				Description: "Version of `password_wo`; required with it. Change it (e.g. increment it) to apply " +
-					"the current `password_wo`.",
 				MarkdownDescription: "Version of `password_wo`; required with it. Change it (e.g. increment it) to apply " +
 					"the current `password_wo`.",
 				Optional:   true,
@@ -212,12 +161,52 @@ func (r *instanceResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 			"state": computed("Instance state: `pending`, `running`, `stopped`, `shutting-down`, `terminated`, " +
 				"`error` (older API versions also report `stopping`, `reinstalling`, `failed`, `modifyIping`)."),
 			"operation_state": computed("State of the last operation, e.g. `install-succeed` or `reinstall-processing`."),
-			"created_at":      createdAt,
-			"launched_at":     computed("When the instance last finished provisioning, as the service reports it."),
+			"created_at": schema.StringAttribute{
+				MarkdownDescription: "When the instance was created, as the service reports it.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"launched_at": computed("When the instance last finished provisioning, as the service reports it."),
 		},
 		Blocks: map[string]schema.Block{
-			"timeouts": timeoutsBlock(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true},
-				"create: 30m, read: 5m, update: 30m, delete: 30m"),
+			"timeouts": resourceTimeouts(ctx, timeoutDocs{
+				Create: "How long creating the instance and waiting until it is running may take (default 30m).",
+				Read:   "How long reading the instance on refresh may take (default 5m).",
+				Update: "How long an in-place change (reinstall, password, IP address) and the wait until the instance " +
+					"is running again may take (default 30m).",
+				Delete: "How long deleting the instance and waiting until it is terminated may take (default 30m). " +
+					"When it runs out, the error names the instance and its state, and the state keeps it.",
+			}),
+		},
+	}
+}
+
+// instanceNICsAttribute is network_interfaces of clouddc_instance.
+func instanceNICsAttribute() schema.Attribute {
+	const replaceText = "Changing the number of network interfaces replaces the instance."
+	return schema.ListNestedAttribute{
+		MarkdownDescription: "One or two network interfaces; the first is the primary. Adding or removing one, " +
+			"or changing a subnet, replaces the instance.",
+		Required:      true,
+		Validators:    []validator.List{listvalidator.SizeBetween(1, 2)},
+		PlanModifiers: []planmodifier.List{listplanmodifier.RequiresReplaceIf(nicCountChanged, replaceText, replaceText)},
+		NestedObject: schema.NestedAttributeObject{
+			Attributes: map[string]schema.Attribute{
+				"subnet_id": schema.StringAttribute{
+					MarkdownDescription: "ID of the (CloudDCN) subnet. Changing it replaces the instance.",
+					Required:            true,
+					Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+					PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				},
+				"ipv4_address": schema.StringAttribute{
+					MarkdownDescription: "Fixed private IPv4 address inside the subnet; when unset the service " +
+						"assigns one and this reports it. Changing it calls `ModifyInstanceIp` in place.",
+					Optional:      true,
+					Computed:      true,
+					Validators:    []validator.String{ipv4Validator{}},
+					PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+				},
+			},
 		},
 	}
 }
@@ -227,17 +216,6 @@ func (r *instanceResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 const passwordNeededText = "A password (`password` or `password_wo`, never both) is needed only to create the " +
 	"instance (also when a change replaces it) and to reinstall its OS when `image_id` changes; an imported or " +
 	"adopted instance needs none until then."
-
-// timeoutsBlock is the timeouts block with a description of its defaults.
-func timeoutsBlock(ctx context.Context, opts timeouts.Opts, defaults string) schema.Block {
-	b := timeouts.Block(ctx, opts)
-	if nb, ok := b.(schema.SingleNestedBlock); ok {
-		nb.Description = "How long each operation may take before it fails (defaults: " + defaults + ")."
-		nb.MarkdownDescription = nb.Description
-		return nb
-	}
-	return b
-}
 
 // nicCountChanged requires replacement when interfaces are added or removed.
 func nicCountChanged(_ context.Context, req planmodifier.ListRequest, resp *listplanmodifier.RequiresReplaceIfFuncResponse) {
@@ -299,17 +277,6 @@ func (r *instanceResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 	}
 }
 
-// configHasPassword reports whether the configuration sets password or
-// password_wo (an unknown value counts: it will have one at apply).
-func configHasPassword(ctx context.Context, cfg interface {
-	GetAttribute(context.Context, path.Path, any) diag.Diagnostics
-}, diags *diag.Diagnostics) bool {
-	var pw, wo types.String
-	diags.Append(cfg.GetAttribute(ctx, path.Root("password"), &pw)...)
-	diags.Append(cfg.GetAttribute(ctx, path.Root("password_wo"), &wo)...)
-	return !pw.IsNull() || !wo.IsNull()
-}
-
 // replacementPlanned reports whether plan replaces the instance in state. It
 // mirrors the RequiresReplace plan modifiers of the schema (the framework
 // does not tell ModifyPlan what they decided): an unknown value counts as a
@@ -341,20 +308,6 @@ func (r *instanceResource) Configure(_ context.Context, req resource.ConfigureRe
 	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
-// configPassword returns the password in the configuration: password, or the
-// write-only password_wo (only ever present in the configuration).
-func configPassword(ctx context.Context, cfg interface {
-	GetAttribute(context.Context, path.Path, any) diag.Diagnostics
-}, diags *diag.Diagnostics) string {
-	var pw, wo types.String
-	diags.Append(cfg.GetAttribute(ctx, path.Root("password"), &pw)...)
-	diags.Append(cfg.GetAttribute(ctx, path.Root("password_wo"), &wo)...)
-	if !pw.IsNull() && !pw.IsUnknown() {
-		return pw.ValueString()
-	}
-	return wo.ValueString()
-}
-
 func (r *instanceResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	if !r.data.ready(&resp.Diagnostics, "create clouddc_instance") {
 		return
@@ -371,20 +324,9 @@ func (r *instanceResource) Create(ctx context.Context, req resource.CreateReques
 	}
 	timeout, d := plan.Timeouts.Create(ctx, instanceCreateTimeout)
 	resp.Diagnostics.Append(d...)
-	createReq := &clouddc.CreateInstanceRequest{
-		Name:              plan.Name.ValueString(),
-		ImageID:           plan.ImageID.ValueString(),
-		VpcID:             plan.VpcID.ValueString(),
-		NetworkInterfaces: plan.apiNICs(ctx, &resp.Diagnostics),
-		Password:          password,
-		Metadata:          plan.metadataMap(ctx, &resp.Diagnostics),
-		Description:       plan.Description.ValueString(),
-	}
+	createReq := plan.createInstanceRequest(ctx, password, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
-	}
-	if s := plan.ServerID.ValueString(); s != "" {
-		createReq.Placement = &clouddc.CreateInstancePlacement{ServerID: s}
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -484,113 +426,159 @@ func (r *instanceResource) Update(ctx context.Context, req resource.UpdateReques
 	if !r.data.ready(&resp.Diagnostics, "update clouddc_instance") {
 		return
 	}
-	var plan, state instanceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	password := configPassword(ctx, req.Config, &resp.Diagnostics)
-	timeout, d := plan.Timeouts.Update(ctx, instanceUpdateTimeout)
-	resp.Diagnostics.Append(d...)
-	planNICs := plan.nics(ctx, &resp.Diagnostics)
-	stateNICs := state.nics(ctx, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	u := &instanceUpdate{r: r, diags: &resp.Diagnostics}
+	if !u.read(ctx, req) {
 		return
 	}
-	id := state.ID.ValueString()
-	if !r.sameProject(ctx, req.Identity, id, &resp.Diagnostics) {
-		return
-	}
-	if !plan.ImageID.Equal(state.ImageID) && password == "" {
-		// ModifyPlan refuses this plan; this is the backstop.
-		resp.Diagnostics.AddAttributeError(path.Root("image_id"), "A password is needed to reinstall the OS",
-			fmt.Sprintf("Changing image_id reinstalls the OS of instance %s, which sets the password of root or "+
-				"Administrator: set password_wo (with password_wo_version) or password. Nothing was changed.", id))
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := context.WithTimeout(ctx, u.timeout)
 	defer cancel()
+	// In this order: the IP (ModifyInstanceIp), the image (ReinstallOS,
+	// which also sets the password), the password; each waited for.
+	if !u.changeIP(ctx) || !u.reinstallOS(ctx) || !u.changePassword(ctx) {
+		return
+	}
+	latest, ok := u.current(ctx)
+	if !ok {
+		return
+	}
+	u.plan.fromInstance(ctx, latest, &resp.Diagnostics)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &u.plan)...)
+	r.setIdentity(ctx, resp.Identity, u.id, &resp.Diagnostics)
+}
 
-	var latest *clouddc.Instance
-	wait := func(op string) bool {
-		// The instance was running before the request: wait to see the
-		// operation through, not the state from before it.
-		got, err := r.data.engine.WaitForStateChange(ctx, []string{id}, clouddc.StateRunning)
-		if err != nil {
-			resp.Diagnostics.AddError("Instance did not become running after "+op, waitErrorDetail("Instance "+id, "update", timeout, err))
-			return false
-		}
-		if in, ok := got[id]; ok {
-			latest = &in
-		}
+// instanceUpdate is one Update of a clouddc_instance: the in-place changes
+// the plan asks for, in order. Each step returns false when it failed (and
+// said why in diags): the update stops there.
+type instanceUpdate struct {
+	r                   *instanceResource
+	diags               *diag.Diagnostics
+	id                  string
+	plan, state         instanceModel
+	planNICs, stateNICs []networkInterfaceModel
+	password            string
+	timeout             time.Duration
+	// latest is the instance as the last wait saw it; nil before any wait.
+	latest      *clouddc.Instance
+	reinstalled bool
+}
+
+// read reads the plan, the state and the password, and refuses what cannot
+// be done: an instance in another project, a reinstall without a password.
+func (u *instanceUpdate) read(ctx context.Context, req resource.UpdateRequest) bool {
+	u.diags.Append(req.Plan.Get(ctx, &u.plan)...)
+	u.diags.Append(req.State.Get(ctx, &u.state)...)
+	u.password = configPassword(ctx, req.Config, u.diags)
+	var d diag.Diagnostics
+	u.timeout, d = u.plan.Timeouts.Update(ctx, instanceUpdateTimeout)
+	u.diags.Append(d...)
+	u.planNICs = u.plan.nics(ctx, u.diags)
+	u.stateNICs = u.state.nics(ctx, u.diags)
+	if u.diags.HasError() {
+		return false
+	}
+	u.id = u.state.ID.ValueString()
+	if !u.r.sameProject(ctx, req.Identity, u.id, u.diags) {
+		return false
+	}
+	if !u.plan.ImageID.Equal(u.state.ImageID) && u.password == "" {
+		// ModifyPlan refuses this plan; this is the backstop.
+		u.diags.AddAttributeError(path.Root("image_id"), "A password is needed to reinstall the OS",
+			fmt.Sprintf("Changing image_id reinstalls the OS of instance %s, which sets the password of root or "+
+				"Administrator: set password_wo (with password_wo_version) or password. Nothing was changed.", u.id))
+		return false
+	}
+	return true
+}
+
+// wait waits for the instance to be running again after op. It was running
+// before the request: wait to see the operation through, not the state from
+// before it.
+func (u *instanceUpdate) wait(ctx context.Context, op string) bool {
+	got, err := u.r.data.engine.WaitForStateChange(ctx, []string{u.id}, clouddc.StateRunning)
+	if err != nil {
+		u.diags.AddError("Instance did not become running after "+op, waitErrorDetail("Instance "+u.id, "update", u.timeout, err))
+		return false
+	}
+	if in, ok := got[u.id]; ok {
+		u.latest = &in
+	}
+	return true
+}
+
+// changeIP sends ModifyInstanceIp with every NIC when a fixed IP changed, and
+// waits.
+func (u *instanceUpdate) changeIP(ctx context.Context) bool {
+	if !ipChanged(u.planNICs, u.stateNICs) {
 		return true
 	}
-
-	// 1. A NIC's fixed IP: ModifyInstanceIp with every NIC, then wait.
-	if ipChanged(planNICs, stateNICs) {
-		modReq := &clouddc.ModifyInstanceIPRequest{VpcID: plan.VpcID.ValueString()}
-		for _, n := range planNICs {
-			ip := n.IPv4Address.ValueString()
-			modReq.Nics = append(modReq.Nics, clouddc.ModifyInstanceIPNic{SubnetID: n.SubnetID.ValueString(), IPAddress: ip})
-		}
-		tflog.Info(ctx, "changing instance IP address", map[string]any{"id": id})
-		if err := r.data.client.ModifyInstanceIP(ctx, id, modReq); err != nil {
-			resp.Diagnostics.AddError("Cannot change the IP address", fmt.Sprintf("Instance %s: %s", id, err))
-			return
-		}
-		if !wait("the IP change") {
-			return
-		}
+	tflog.Info(ctx, "changing instance IP address", map[string]any{"id": u.id})
+	if err := u.r.data.client.ModifyInstanceIP(ctx, u.id, u.plan.modifyIPRequest(u.planNICs)); err != nil {
+		u.diags.AddError("Cannot change the IP address", fmt.Sprintf("Instance %s: %s", u.id, err))
+		return false
 	}
+	return u.wait(ctx, "the IP change")
+}
 
-	// 2. The image: ReinstallOS (which also sets the password), then wait.
-	reinstalled := false
-	if !plan.ImageID.Equal(state.ImageID) {
-		tflog.Info(ctx, "reinstalling instance OS", map[string]any{"id": id, "image_id": plan.ImageID.ValueString()})
-		_, err := r.data.client.ReinstallOS(ctx, &clouddc.ReinstallOSRequest{
-			ImageID:       plan.ImageID.ValueString(),
-			Password:      password,
-			InstanceIDSet: []string{id},
-		})
-		if err != nil {
-			resp.Diagnostics.AddError("Cannot reinstall the OS", fmt.Sprintf("Instance %s: %s", id, err))
-			return
-		}
-		if !wait("the OS reinstall") {
-			return
-		}
-		reinstalled = true
+// reinstallOS sends ReinstallOS (which also sets the password) when the
+// image changed, and waits.
+func (u *instanceUpdate) reinstallOS(ctx context.Context) bool {
+	if u.plan.ImageID.Equal(u.state.ImageID) {
+		return true
 	}
+	tflog.Info(ctx, "reinstalling instance OS", map[string]any{"id": u.id, "image_id": u.plan.ImageID.ValueString()})
+	_, err := u.r.data.client.ReinstallOS(ctx, &clouddc.ReinstallOSRequest{
+		ImageID:       u.plan.ImageID.ValueString(),
+		Password:      u.password,
+		InstanceIDSet: []string{u.id},
+	})
+	if err != nil {
+		u.diags.AddError("Cannot reinstall the OS", fmt.Sprintf("Instance %s: %s", u.id, err))
+		return false
+	}
+	if !u.wait(ctx, "the OS reinstall") {
+		return false
+	}
+	u.reinstalled = true
+	return true
+}
 
-	// 3. The password (unless the reinstall just set it).
-	pwChanged := !plan.Password.Equal(state.Password) || !plan.PasswordWOVersion.Equal(state.PasswordWOVersion)
-	if pwChanged && !reinstalled && password != "" {
-		tflog.Info(ctx, "changing instance password", map[string]any{"id": id})
-		_, err := r.data.client.ChangeInstancePassword(ctx, &clouddc.ChangeInstancePasswordRequest{
-			NewPassword:   password,
-			InstanceIDSet: []string{id},
-		})
-		if err != nil {
-			resp.Diagnostics.AddError("Cannot change the password", fmt.Sprintf("Instance %s: %s", id, err))
-			return
-		}
+// changePassword sends ChangeInstancePassword when the password (or its
+// write-only version) changed, unless the reinstall just set it.
+func (u *instanceUpdate) changePassword(ctx context.Context) bool {
+	changed := !u.plan.Password.Equal(u.state.Password) || !u.plan.PasswordWOVersion.Equal(u.state.PasswordWOVersion)
+	if !changed || u.reinstalled || u.password == "" {
+		return true
 	}
+	tflog.Info(ctx, "changing instance password", map[string]any{"id": u.id})
+	_, err := u.r.data.client.ChangeInstancePassword(ctx, &clouddc.ChangeInstancePasswordRequest{
+		NewPassword:   u.password,
+		InstanceIDSet: []string{u.id},
+	})
+	if err != nil {
+		u.diags.AddError("Cannot change the password", fmt.Sprintf("Instance %s: %s", u.id, err))
+		return false
+	}
+	return true
+}
 
-	if latest == nil {
-		got, err := r.data.engine.GetInstances(ctx, []string{id})
-		if err != nil {
-			resp.Diagnostics.AddError("Cannot read instance after update", fmt.Sprintf("Instance %s: %s", id, err))
-			return
-		}
-		in, ok := got[id]
-		if !ok {
-			resp.Diagnostics.AddError("Instance disappeared during update",
-				fmt.Sprintf("Instance %s no longer exists; the next plan will recreate it.", id))
-			return
-		}
-		latest = &in
+// current returns the instance as the last wait saw it, or reads it when
+// nothing was waited for.
+func (u *instanceUpdate) current(ctx context.Context) (clouddc.Instance, bool) {
+	if u.latest != nil {
+		return *u.latest, true
 	}
-	plan.fromInstance(ctx, *latest, &resp.Diagnostics)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-	r.setIdentity(ctx, resp.Identity, id, &resp.Diagnostics)
+	got, err := u.r.data.engine.GetInstances(ctx, []string{u.id})
+	if err != nil {
+		u.diags.AddError("Cannot read instance after update", fmt.Sprintf("Instance %s: %s", u.id, err))
+		return clouddc.Instance{}, false
+	}
+	in, ok := got[u.id]
+	if !ok {
+		u.diags.AddError("Instance disappeared during update",
+			fmt.Sprintf("Instance %s no longer exists; the next plan will recreate it.", u.id))
+		return clouddc.Instance{}, false
+	}
+	return in, true
 }
 
 // ipChanged reports whether a configured fixed IP differs from the state.

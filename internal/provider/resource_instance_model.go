@@ -88,6 +88,34 @@ func (m *instanceModel) nics(ctx context.Context, diags *diag.Diagnostics) []net
 	return out
 }
 
+// createInstanceRequest builds the CreateInstance body from the plan.
+func (m *instanceModel) createInstanceRequest(ctx context.Context, password string, diags *diag.Diagnostics) *clouddc.CreateInstanceRequest {
+	req := &clouddc.CreateInstanceRequest{
+		Name:              m.Name.ValueString(),
+		ImageID:           m.ImageID.ValueString(),
+		VpcID:             m.VpcID.ValueString(),
+		NetworkInterfaces: m.apiNICs(ctx, diags),
+		Password:          password,
+		Metadata:          m.metadataMap(ctx, diags),
+		Description:       m.Description.ValueString(),
+	}
+	if s := m.ServerID.ValueString(); s != "" {
+		req.Placement = &clouddc.CreateInstancePlacement{ServerID: s}
+	}
+	return req
+}
+
+// modifyIPRequest builds the ModifyInstanceIp body from the plan: every
+// network interface with its fixed IP ("" lets the service keep or assign
+// one).
+func (m *instanceModel) modifyIPRequest(nics []networkInterfaceModel) *clouddc.ModifyInstanceIPRequest {
+	req := &clouddc.ModifyInstanceIPRequest{VpcID: m.VpcID.ValueString()}
+	for _, n := range nics {
+		req.Nics = append(req.Nics, clouddc.ModifyInstanceIPNic{SubnetID: n.SubnetID.ValueString(), IPAddress: n.IPv4Address.ValueString()})
+	}
+	return req
+}
+
 // apiNICs turns the network interfaces of m into the CreateInstance form.
 func (m *instanceModel) apiNICs(ctx context.Context, diags *diag.Diagnostics) []clouddc.NetworkInterface {
 	nics := m.nics(ctx, diags)

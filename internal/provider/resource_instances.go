@@ -11,14 +11,11 @@ import (
 	"slices"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -37,10 +34,10 @@ import (
 )
 
 var (
-	_ resource.Resource                   = (*instancesResource)(nil)
-	_ resource.ResourceWithConfigure      = (*instancesResource)(nil)
-	_ resource.ResourceWithImportState    = (*instancesResource)(nil)
-	_ resource.ResourceWithValidateConfig = (*instancesResource)(nil)
+	_ resource.Resource                   = (*fleetResource)(nil)
+	_ resource.ResourceWithConfigure      = (*fleetResource)(nil)
+	_ resource.ResourceWithImportState    = (*fleetResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*fleetResource)(nil)
 )
 
 // Default timeouts of clouddc_instances.
@@ -51,24 +48,25 @@ const (
 	fleetDeleteTimeout = 30 * time.Minute
 )
 
-// NewInstancesResource returns the clouddc_instances resource: a fleet of
-// instances started by one RunInstances call.
-func NewInstancesResource() resource.Resource {
-	return &instancesResource{}
+// NewFleetResource returns the clouddc_instances resource: a fleet of
+// instances started by one RunInstances call. ("Fleet" is the code's one
+// word for what a clouddc_instances resource manages.)
+func NewFleetResource() resource.Resource {
+	return &fleetResource{}
 }
 
-type instancesResource struct {
+type fleetResource struct {
 	data *providerData
 }
 
-func (r *instancesResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+func (r *fleetResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_instances"
 }
 
-func (r *instancesResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *fleetResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
 	resp.Schema = schema.Schema{
-		Description: "A fleet of CloudDC bare-metal instances started by one RunInstances call, all with the same image, " +
+		MarkdownDescription: "A fleet of CloudDC bare-metal instances started by one RunInstances call, all with the same image, " +
 			"network and password. Create waits until every instance is `running`. The API cannot change an instance's " +
 			"name, image, network, description or metadata in a batch, so changing any of them (or the count or placement) " +
 			"replaces the fleet; the password is changed in place. Destroy deletes the fleet in batch-delete calls of at " +
@@ -77,56 +75,40 @@ func (r *instancesResource) Schema(ctx context.Context, _ resource.SchemaRequest
 			"the fleet is not topped up (use `terraform apply -replace` to recreate it).",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
-				Description: "Identifier of the fleet: the first 16 bytes of the SHA-256 of the sorted instance IDs " +
+				MarkdownDescription: "Identifier of the fleet: the first 16 bytes of the SHA-256 of the sorted instance IDs " +
 					"(as first created or imported) joined by commas, in hex. It has no meaning in CloudDC.",
 				Computed:      true,
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"name": schema.StringAttribute{
-				Description:   "Host name of every instance: 1 to 63 letters, digits, `_`, `-` or `.`. Changing it replaces the fleet.",
-				Required:      true,
-				Validators:    []validator.String{validate.Hostname()},
-				PlanModifiers: replace,
+				MarkdownDescription: "Host name of every instance: " + hostnameRuleText + ". Changing it replaces the fleet.",
+				Required:            true,
+				Validators:          []validator.String{validate.Hostname()},
+				PlanModifiers:       replace,
 			},
 			"image_id": schema.StringAttribute{
-				Description:   "ID of the private IMS image to install. Changing it replaces the fleet.",
-				Required:      true,
-				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
-				PlanModifiers: replace,
+				MarkdownDescription: imageIDText + ". Changing it replaces the fleet.",
+				Required:            true,
+				Validators:          []validator.String{validate.LowercaseUUID()},
+				PlanModifiers:       replace,
 			},
 			"vpc_id": schema.StringAttribute{
-				Description:   "ID of the VPC of the instances. Changing it replaces the fleet.",
-				Required:      true,
-				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
-				PlanModifiers: replace,
+				MarkdownDescription: "ID of the VPC of the instances. Changing it replaces the fleet.",
+				Required:            true,
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+				PlanModifiers:       replace,
 			},
-			"network_interfaces": schema.ListNestedAttribute{
-				Description: "One or two NICs of every instance; the first is the primary one, all in `vpc_id`. " +
-					"RunInstances assigns the addresses (it has no fixed IP). Changing them replaces the fleet.",
-				Required:      true,
-				Validators:    []validator.List{listvalidator.SizeBetween(1, 2)},
-				PlanModifiers: []planmodifier.List{listplanmodifier.RequiresReplace()},
-				NestedObject: schema.NestedAttributeObject{
-					Attributes: map[string]schema.Attribute{
-						"subnet_id": schema.StringAttribute{
-							Description: "ID of the (CloudDCN) subnet of the NIC.",
-							Required:    true,
-							Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
-						},
-					},
-				},
-			},
+			"network_interfaces": fleetNICsAttribute(),
 			"description": schema.StringAttribute{
-				Description:   "Description of every instance, at most 255 characters. Changing it replaces the fleet.",
-				Optional:      true,
-				Validators:    []validator.String{stringvalidator.LengthAtMost(255)},
-				PlanModifiers: replace,
+				MarkdownDescription: "Free-text description of every instance, at most 255 characters. Changing it replaces the fleet.",
+				Optional:            true,
+				Validators:          []validator.String{stringvalidator.LengthAtMost(255)},
+				PlanModifiers:       replace,
 			},
 			"metadata": schema.MapAttribute{
-				Description: "Metadata of every instance: at most 10 pairs; keys of 1 to 255 characters from " +
-					"`A-Z a-z 0-9 - _ : .` and space, values of at most 255. Changing it replaces the fleet.",
-				ElementType: types.StringType,
-				Optional:    true,
+				MarkdownDescription: "Metadata of every instance. " + metadataRuleText + ". Changing it replaces the fleet.",
+				ElementType:         types.StringType,
+				Optional:            true,
 				Validators: []validator.Map{
 					mapvalidator.SizeAtMost(10),
 					mapvalidator.KeysAre(validate.MetadataKey()),
@@ -135,17 +117,16 @@ func (r *instancesResource) Schema(ctx context.Context, _ resource.SchemaRequest
 				PlanModifiers: []planmodifier.Map{mapplanmodifier.RequiresReplace()},
 			},
 			"password": schema.StringAttribute{
-				Description: "Password of root (Linux) or Administrator (Windows) on every instance: 8 to 26 characters with " +
-					"at least three of upper case, lower case, digits and `!@$%^-_=+[{}]:,./?`, not containing the user name " +
-					"or its reverse. Stored in state (sensitive); prefer `password_wo`. Exactly one of `password` and " +
-					"`password_wo` is required. Changing it changes the password of every instance in place (ChangeInstancePassword; " +
-					"it takes effect after the next power-on or reboot).",
+				MarkdownDescription: "Password of `root` (Linux) or `Administrator` (Windows) on every instance: " + passwordRuleText +
+					". Stored in state (sensitive); prefer `password_wo`. Exactly one of `password` and `password_wo` is required. " +
+					"Changing it changes the password of every instance in place (ChangeInstancePassword; it takes effect after " +
+					"the next power-on or reboot).",
 				Optional:   true,
 				Sensitive:  true,
 				Validators: []validator.String{validate.Password(), stringvalidator.ExactlyOneOf(path.MatchRoot("password_wo"))},
 			},
 			"password_wo": schema.StringAttribute{
-				Description: "Write-only password with the same rules as `password`; it never reaches the plan or state " +
+				MarkdownDescription: "Write-only password with the same rules as `password`; it never reaches the plan or state " +
 					"(Terraform 1.11 or later). Requires `password_wo_version`; change the version to change the password in place.",
 				Optional:   true,
 				Sensitive:  true,
@@ -153,19 +134,19 @@ func (r *instancesResource) Schema(ctx context.Context, _ resource.SchemaRequest
 				Validators: []validator.String{validate.Password(), stringvalidator.AlsoRequires(path.MatchRoot("password_wo_version"))},
 			},
 			"password_wo_version": schema.Int64Attribute{
-				Description: "Version of `password_wo`. Terraform cannot see a write-only value change, so change this " +
+				MarkdownDescription: "Version of `password_wo`. Terraform cannot see a write-only value change, so change this " +
 					"number to apply a new `password_wo`.",
 				Optional:   true,
 				Validators: []validator.Int64{int64validator.AlsoRequires(path.MatchRoot("password_wo"))},
 			},
 			"instance_count": schema.Int64Attribute{
-				Description:   "How many instances to start (RunInstances `max_count`). Changing it replaces the fleet.",
-				Required:      true,
-				Validators:    []validator.Int64{int64validator.Between(1, math.MaxInt32)},
-				PlanModifiers: []planmodifier.Int64{int64planmodifier.RequiresReplace()},
+				MarkdownDescription: "How many instances to start (RunInstances `max_count`). Changing it replaces the fleet.",
+				Required:            true,
+				Validators:          []validator.Int64{int64validator.Between(1, math.MaxInt32)},
+				PlanModifiers:       []planmodifier.Int64{int64planmodifier.RequiresReplace()},
 			},
 			"min_count": schema.Int64Attribute{
-				Description: "The fewest instances that must start, at most `instance_count` (RunInstances `min_count`); " +
+				MarkdownDescription: "The fewest instances that must start, at most `instance_count` (RunInstances `min_count`); " +
 					"if fewer idle servers are available the whole request fails and nothing starts. Defaults to " +
 					"`instance_count`. Changing it replaces the fleet.",
 				Optional:      true,
@@ -173,7 +154,7 @@ func (r *instancesResource) Schema(ctx context.Context, _ resource.SchemaRequest
 				PlanModifiers: []planmodifier.Int64{int64planmodifier.RequiresReplace()},
 			},
 			"server_ids": schema.SetAttribute{
-				Description: "Physical servers to place the instances on, one instance each: exactly `instance_count` " +
+				MarkdownDescription: "Physical servers to place the instances on, one instance each: exactly `instance_count` " +
 					"lower-case UUIDs of servers in `ready` state. If unset, CloudDC picks idle servers. Changing it replaces the fleet.",
 				ElementType:   types.StringType,
 				Optional:      true,
@@ -181,43 +162,65 @@ func (r *instancesResource) Schema(ctx context.Context, _ resource.SchemaRequest
 				PlanModifiers: []planmodifier.Set{setplanmodifier.RequiresReplace()},
 			},
 			"ids": schema.ListAttribute{
-				Description:   "IDs of the instances of the fleet that still exist, in creation order.",
-				ElementType:   types.StringType,
-				Computed:      true,
-				PlanModifiers: []planmodifier.List{listplanmodifier.UseStateForUnknown()},
+				MarkdownDescription: "IDs of the instances of the fleet that still exist, in creation order.",
+				ElementType:         types.StringType,
+				Computed:            true,
+				PlanModifiers:       []planmodifier.List{listplanmodifier.UseStateForUnknown()},
 			},
-			"instances": schema.ListNestedAttribute{
-				Description:   "The instances of the fleet that still exist, as of the last refresh.",
-				Computed:      true,
-				PlanModifiers: []planmodifier.List{listplanmodifier.UseStateForUnknown()},
-				NestedObject: schema.NestedAttributeObject{
-					Attributes: map[string]schema.Attribute{
-						"id":        schema.StringAttribute{Description: "Instance ID.", Computed: true},
-						"name":      schema.StringAttribute{Description: "Host name of the instance: CloudDC names the instances of one call `<name>-0001`, `<name>-0002`, ... .", Computed: true},
-						"server_id": schema.StringAttribute{Description: "ID of the physical server that hosts the instance.", Computed: true},
-						"state":     schema.StringAttribute{Description: "State of the instance (e.g. `running`, `stopped`, `error`).", Computed: true},
-					},
-				},
-			},
+			"instances": fleetInstancesAttribute(),
 		},
 		Blocks: map[string]schema.Block{
-			"timeouts": timeouts.Block(ctx, timeouts.Opts{
-				Create:            true,
-				Read:              true,
-				Update:            true,
-				Delete:            true,
-				CreateDescription: "How long starting the fleet and waiting until every instance is running may take (default 30m).",
-				ReadDescription:   "How long reading the instances on refresh may take (default 5m).",
-				UpdateDescription: "How long changing the password may take (default 10m).",
-				DeleteDescription: "How long deleting the fleet and waiting until every instance is terminated may take (default 30m). " +
+			"timeouts": resourceTimeouts(ctx, timeoutDocs{
+				Create: "How long starting the fleet and waiting until every instance is running may take (default 30m).",
+				Read:   "How long reading the instances on refresh may take (default 5m).",
+				Update: "How long changing the password may take (default 10m).",
+				Delete: "How long deleting the fleet and waiting until every instance is terminated may take (default 30m). " +
 					"When it runs out, the error lists what remains and the state keeps exactly those instances.",
 			}),
 		},
 	}
 }
 
-func (r *instancesResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var cfg instancesModel
+// fleetNICsAttribute is network_interfaces of clouddc_instances.
+func fleetNICsAttribute() schema.Attribute {
+	return schema.ListNestedAttribute{
+		MarkdownDescription: "One or two NICs of every instance; the first is the primary one, all in `vpc_id`. " +
+			"RunInstances assigns the addresses (it has no fixed IP). Changing them replaces the fleet.",
+		Required:      true,
+		Validators:    []validator.List{listvalidator.SizeBetween(1, 2)},
+		PlanModifiers: []planmodifier.List{listplanmodifier.RequiresReplace()},
+		NestedObject: schema.NestedAttributeObject{
+			Attributes: map[string]schema.Attribute{
+				"subnet_id": schema.StringAttribute{
+					MarkdownDescription: "ID of the (CloudDCN) subnet of the NIC.",
+					Required:            true,
+					Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+				},
+			},
+		},
+	}
+}
+
+// fleetInstancesAttribute is the computed instances of clouddc_instances.
+func fleetInstancesAttribute() schema.Attribute {
+	return schema.ListNestedAttribute{
+		MarkdownDescription: "The instances of the fleet that still exist, as of the last refresh.",
+		Computed:            true,
+		PlanModifiers:       []planmodifier.List{listplanmodifier.UseStateForUnknown()},
+		NestedObject: schema.NestedAttributeObject{
+			Attributes: map[string]schema.Attribute{
+				"id": schema.StringAttribute{MarkdownDescription: "Instance ID.", Computed: true},
+				"name": schema.StringAttribute{MarkdownDescription: "Host name of the instance: CloudDC names the instances of one call " +
+					"`<name>-0001`, `<name>-0002`, ... .", Computed: true},
+				"server_id": schema.StringAttribute{MarkdownDescription: "ID of the physical server that hosts the instance.", Computed: true},
+				"state":     schema.StringAttribute{MarkdownDescription: "State of the instance (e.g. `running`, `stopped`, `error`).", Computed: true},
+			},
+		},
+	}
+}
+
+func (r *fleetResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var cfg fleetModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
 	if resp.Diagnostics.HasError() || cfg.InstanceCount.IsNull() || cfg.InstanceCount.IsUnknown() {
 		return
@@ -234,17 +237,17 @@ func (r *instancesResource) ValidateConfig(ctx context.Context, req resource.Val
 	}
 }
 
-func (r *instancesResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+func (r *fleetResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
-func (r *instancesResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+func (r *fleetResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	if !r.data.ready(&resp.Diagnostics, "create clouddc_instances") {
 		return
 	}
-	var plan, cfg instancesModel
+	var plan fleetModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	password := configPassword(ctx, req.Config, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -256,22 +259,13 @@ func (r *instancesResource) Create(ctx context.Context, req resource.CreateReque
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	runReq := plan.runInstancesRequest(ctx, passwordOf(plan, cfg), &resp.Diagnostics)
+	runReq := plan.runInstancesRequest(ctx, password, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	out, err := r.data.client.RunInstances(ctx, runReq)
 	if err != nil {
-		detail := fmt.Sprintf("RunInstances for %d instances named %q: %s", plan.InstanceCount.ValueInt64(), runReq.Name, err)
-		var ae *clouddc.AnswerError
-		if errors.As(err, &ae) {
-			detail += fmt.Sprintf("\n\nThe request was accepted, but its answer does not say which instances were created, "+
-				"so nothing was stored in state. Instances named %q may exist that Terraform does not track: look for them "+
-				"(the clouddc_instances data source, or the CloudDC console; quote the request ID above to CloudDC support), "+
-				"then import them (terraform import <address of this clouddc_instances> id1,id2,...) or delete them before "+
-				"you apply again.", runReq.Name)
-		}
-		resp.Diagnostics.AddError("Starting the CloudDC instances failed", detail)
+		resp.Diagnostics.AddError("Starting the CloudDC instances failed", runErrorDetail(runReq, err))
 		return
 	}
 	ids := make([]string, 0, len(out.Instances))
@@ -282,15 +276,7 @@ func (r *instancesResource) Create(ctx context.Context, req resource.CreateReque
 
 	plan.ID = types.StringValue(instanceSetID(ids))
 	running, err := r.data.engine.WaitForState(ctx, ids, clouddc.StateRunning)
-	instances := make([]fleetInstance, 0, len(ids))
-	for _, id := range ids {
-		inst := fleetInstance{ID: id, State: clouddc.StatePending}
-		if got, ok := running[id]; ok {
-			inst = fleetInstanceFrom(got)
-		}
-		instances = append(instances, inst)
-	}
-	plan.setInstances(instances)
+	plan.setStarted(ids, running)
 	if err != nil {
 		// Keep the instances in state (Terraform taints the fleet) so that
 		// they are deleted, not stranded.
@@ -301,8 +287,24 @@ func (r *instancesResource) Create(ctx context.Context, req resource.CreateReque
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
-func (r *instancesResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state instancesModel
+// runErrorDetail explains a failed RunInstances. When the API accepted the
+// request but its answer does not say which instances it created, instances
+// may exist that nothing tracks: say so, and what to do.
+func runErrorDetail(req *clouddc.RunInstancesRequest, err error) string {
+	detail := fmt.Sprintf("RunInstances for %d instances named %q: %s", *req.MaxCount, req.Name, err)
+	var ae *clouddc.AnswerError
+	if errors.As(err, &ae) {
+		detail += fmt.Sprintf("\n\nThe request was accepted, but its answer does not say which instances were created, "+
+			"so nothing was stored in state. Instances named %q may exist that Terraform does not track: look for them "+
+			"(the clouddc_instances data source, or the CloudDC console; quote the request ID above to CloudDC support), "+
+			"then import them (terraform import <address of this clouddc_instances> id1,id2,...) or delete them before "+
+			"you apply again.", req.Name)
+	}
+	return detail
+}
+
+func (r *fleetResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state fleetModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -331,24 +333,18 @@ func (r *instancesResource) Read(ctx context.Context, req resource.ReadRequest, 
 	if len(missing) > 0 {
 		tflog.Info(ctx, "instances of the fleet are gone; dropping them from state", map[string]any{"gone": missing})
 	}
-	instances := make([]fleetInstance, 0, len(existing))
-	for _, id := range ids {
-		if inst, ok := existing[id]; ok {
-			instances = append(instances, fleetInstanceFrom(inst))
-		}
-	}
-	state.setInstances(instances)
+	state.setExisting(ids, existing)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
-func (r *instancesResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+func (r *fleetResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	if !r.data.ready(&resp.Diagnostics, "update clouddc_instances") {
 		return
 	}
-	var plan, state, cfg instancesModel
+	var plan, state fleetModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	password := configPassword(ctx, req.Config, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -365,7 +361,7 @@ func (r *instancesResource) Update(ctx context.Context, req resource.UpdateReque
 		if resp.Diagnostics.HasError() {
 			return
 		}
-		if err := r.changePassword(ctx, ids, passwordOf(plan, cfg)); err != nil {
+		if err := r.changePassword(ctx, ids, password); err != nil {
 			resp.Diagnostics.AddError("Changing the password of the CloudDC instances failed", err.Error())
 			return
 		}
@@ -375,11 +371,11 @@ func (r *instancesResource) Update(ctx context.Context, req resource.UpdateReque
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
-func (r *instancesResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+func (r *fleetResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	if !r.data.ready(&resp.Diagnostics, "delete clouddc_instances") {
 		return
 	}
-	var state instancesModel
+	var state fleetModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -399,17 +395,7 @@ func (r *instancesResource) Delete(ctx context.Context, req resource.DeleteReque
 		return // All gone, or nothing is known about what remains: the prior state stays.
 	}
 	// Keep exactly the unfinished instances, so the next destroy resumes with them.
-	priorByID := make(map[string]fleetInstance, len(prior))
-	for _, inst := range prior {
-		priorByID[inst.ID] = inst
-	}
-	instances := make([]fleetInstance, 0, len(remaining))
-	for _, res := range remaining {
-		inst := priorByID[res.ID]
-		inst.ID, inst.State = res.ID, res.State
-		instances = append(instances, inst)
-	}
-	state.setInstances(instances)
+	state.keepRemaining(prior, remaining)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -417,7 +403,7 @@ func (r *instancesResource) Delete(ctx context.Context, req resource.DeleteReque
 // The shared attributes (image, network, description, metadata) are read
 // from the first instance and the name from the common part of the instance
 // names; the password cannot be read back.
-func (r *instancesResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+func (r *fleetResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	ids, err := parseImportIDs(req.ID)
 	if err != nil {
 		resp.Diagnostics.AddError("Invalid import ID", err.Error())
@@ -435,52 +421,14 @@ func (r *instancesResource) ImportState(ctx context.Context, req resource.Import
 		addMissingInstancesError(&resp.Diagnostics, r.data.projectID, missing)
 		return
 	}
-	first := existing[ids[0]]
-	nics := make([]attr.Value, 0, len(first.NetworkInterfaces))
-	for _, nic := range first.NetworkInterfaces {
-		nics = append(nics, types.ObjectValueMust(fleetNICAttrTypes, map[string]attr.Value{"subnet_id": types.StringValue(nic.SubnetID)}))
-	}
-	imageID := ""
-	if first.Image != nil {
-		imageID = first.Image.ID
-	}
-	description := types.StringNull()
-	if first.Description != "" {
-		description = types.StringValue(first.Description)
-	}
-	metadata := types.MapNull(types.StringType)
-	if len(first.Metadata) > 0 {
-		var d diag.Diagnostics
-		metadata, d = types.MapValueFrom(ctx, types.StringType, first.Metadata)
-		resp.Diagnostics.Append(d...)
-	}
-	instances := make([]fleetInstance, 0, len(ids))
-	names := make([]string, 0, len(ids))
-	for _, id := range ids {
-		instances = append(instances, fleetInstanceFrom(existing[id]))
-		names = append(names, existing[id].Name)
-	}
-	var model instancesModel
-	model.setInstances(instances)
-
-	set := func(name string, v any) {
-		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(name), v)...)
-	}
-	set("id", instanceSetID(ids))
-	set("name", fleetBaseName(names))
-	set("image_id", imageID)
-	set("vpc_id", first.VpcID)
-	set("network_interfaces", types.ListValueMust(types.ObjectType{AttrTypes: fleetNICAttrTypes}, nics))
-	set("description", description)
-	set("metadata", metadata)
-	set("instance_count", int64(len(ids)))
-	set("ids", model.IDs)
-	set("instances", model.Instances)
+	var model fleetModel
+	model.fromImport(ctx, ids, existing, &resp.Diagnostics)
+	setAttributes(ctx, &resp.State, &resp.Diagnostics, model.importedAttributes())
 }
 
 // changePassword sets the password of ids with ChangeInstancePassword calls
 // of at most 50 instances each.
-func (r *instancesResource) changePassword(ctx context.Context, ids []string, password string) error {
+func (r *fleetResource) changePassword(ctx context.Context, ids []string, password string) error {
 	for chunk := range slices.Chunk(ids, clouddc.MaxBatchIDs) {
 		_, err := r.data.client.ChangeInstancePassword(ctx, &clouddc.ChangeInstancePasswordRequest{
 			NewPassword:   password,

@@ -9,8 +9,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -46,21 +44,13 @@ type instancesBatchDeleteResource struct {
 	data *providerData
 }
 
-type instancesBatchDeleteModel struct {
-	ID           types.String   `tfsdk:"id"`
-	InstanceIDs  types.Set      `tfsdk:"instance_ids"`
-	RemainingIDs types.Set      `tfsdk:"remaining_ids"`
-	States       types.Map      `tfsdk:"states"`
-	Timeouts     timeouts.Value `tfsdk:"timeouts"`
-}
-
 func (r *instancesBatchDeleteResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_instances_batch_delete"
 }
 
 func (r *instancesBatchDeleteResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		Description: "Adopts up to 50 existing CloudDC instances and deletes them together on `terraform destroy`: " +
+		MarkdownDescription: "Adopts up to 50 existing CloudDC instances and deletes them together on `terraform destroy`: " +
 			"one batch-delete call for the instances that still exist, then a wait until every one is `terminated`. " +
 			"Creating the resource changes nothing in the cloud; it only checks that every instance exists. " +
 			"Changing `instance_ids` updates in place: added instances are adopted, removed instances are released " +
@@ -70,13 +60,13 @@ func (r *instancesBatchDeleteResource) Schema(ctx context.Context, _ resource.Sc
 			"and run `terraform apply` first to give it more time).",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
-				Description: "Identifier of this batch: the first 16 bytes of the SHA-256 of the sorted `instance_ids` " +
+				MarkdownDescription: "Identifier of this batch: the first 16 bytes of the SHA-256 of the sorted `instance_ids` " +
 					"joined by commas, in hex. It is recomputed when `instance_ids` changes and has no meaning in CloudDC.",
 				Computed:      true,
 				PlanModifiers: []planmodifier.String{keepWhileInstanceIDsUnchanged{}},
 			},
 			"instance_ids": schema.SetAttribute{
-				Description: "IDs of the instances to adopt: 1 to 50 lower-case UUIDs (one batch-delete call takes at most 50). " +
+				MarkdownDescription: "IDs of the instances to adopt: 1 to 50 lower-case UUIDs (one batch-delete call takes at most 50). " +
 					"Each must exist when it is added. Removing an ID releases that instance without deleting it. " +
 					"Duplicates collapse into one, as in any set.",
 				ElementType: types.StringType,
@@ -84,7 +74,7 @@ func (r *instancesBatchDeleteResource) Schema(ctx context.Context, _ resource.Sc
 				Validators:  batchInstanceIDsValidators(),
 			},
 			"remaining_ids": schema.SetAttribute{
-				Description: "IDs from `instance_ids` whose instances may still exist, as of the last refresh or destroy: " +
+				MarkdownDescription: "IDs from `instance_ids` whose instances may still exist, as of the last refresh or destroy: " +
 					"an instance leaves this set only once CloudDC proves it gone (terminated, or not found). Destroy deletes " +
 					"these. When it is empty there is nothing left to delete, and destroy only removes the resource from state.",
 				ElementType:   types.StringType,
@@ -92,7 +82,7 @@ func (r *instancesBatchDeleteResource) Schema(ctx context.Context, _ resource.Sc
 				PlanModifiers: []planmodifier.Set{keepWhileInstanceIDsUnchanged{}},
 			},
 			"states": schema.MapAttribute{
-				Description: "State of each remaining instance (e.g. `running`, `stopped`, `shutting-down`, `error`), keyed by instance ID, " +
+				MarkdownDescription: "State of each remaining instance (e.g. `running`, `stopped`, `shutting-down`, `error`), keyed by instance ID, " +
 					"as of the last refresh or destroy.",
 				ElementType:   types.StringType,
 				Computed:      true,
@@ -100,15 +90,11 @@ func (r *instancesBatchDeleteResource) Schema(ctx context.Context, _ resource.Sc
 			},
 		},
 		Blocks: map[string]schema.Block{
-			"timeouts": timeouts.Block(ctx, timeouts.Opts{
-				Create:            true,
-				Read:              true,
-				Update:            true,
-				Delete:            true,
-				CreateDescription: "How long the lookup of the instances may take on create (default 5m).",
-				ReadDescription:   "How long the lookup of the remaining instances may take on refresh (default 5m).",
-				UpdateDescription: "How long the lookup of added instances may take on update (default 5m).",
-				DeleteDescription: "How long the batch delete and the wait until every instance is terminated may take (default 30m). " +
+			"timeouts": resourceTimeouts(ctx, timeoutDocs{
+				Create: "How long the lookup of the instances may take on create (default 5m).",
+				Read:   "How long the lookup of the remaining instances may take on refresh (default 5m).",
+				Update: "How long the lookup of added instances may take on update (default 5m).",
+				Delete: "How long the batch delete and the wait until every instance is terminated may take (default 30m). " +
 					"When it runs out, the error lists what remains and `remaining_ids` keeps exactly those instances. " +
 					"Terraform reads this timeout from state: to give a destroy more time, raise it, run `terraform apply`, " +
 					"then `terraform destroy`.",
@@ -277,14 +263,7 @@ func (r *instancesBatchDeleteResource) Delete(ctx context.Context, req resource.
 	}
 	// Keep exactly the unfinished instances, so the next destroy resumes
 	// with them; instance_ids stays as configured.
-	remainingIDs := make([]string, 0, len(remaining))
-	states := make(map[string]attr.Value, len(remaining))
-	for _, res := range remaining {
-		remainingIDs = append(remainingIDs, res.ID)
-		states[res.ID] = types.StringValue(res.State)
-	}
-	state.RemainingIDs = stringSetValue(remainingIDs)
-	state.States = types.MapValueMust(types.StringType, states)
+	state.keepRemaining(remaining)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -308,12 +287,8 @@ func (r *instancesBatchDeleteResource) ImportState(ctx context.Context, req reso
 		return
 	}
 	var model instancesBatchDeleteModel
-	model.setExisting(ids, existing)
-	// The state starts null; timeouts stays null like an unset block.
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), instanceSetID(ids))...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("instance_ids"), stringSetValue(ids))...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("remaining_ids"), model.RemainingIDs)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("states"), model.States)...)
+	model.fromImport(ids, existing)
+	setAttributes(ctx, &resp.State, &resp.Diagnostics, model.importedAttributes())
 }
 
 // adopt looks up ids in one bulk call and reports, as one error, those of
@@ -335,30 +310,6 @@ func (r *instancesBatchDeleteResource) adopt(ctx context.Context, ids, mustExist
 		return nil
 	}
 	return existing
-}
-
-// trackedIDs returns the IDs that may still exist: remaining_ids when it is
-// known, else instance_ids (a state written before remaining_ids existed).
-func (m *instancesBatchDeleteModel) trackedIDs(ctx context.Context, diags *diag.Diagnostics) []string {
-	if !m.RemainingIDs.IsNull() && !m.RemainingIDs.IsUnknown() {
-		return stringsFrom(ctx, m.RemainingIDs, diags)
-	}
-	return stringsFrom(ctx, m.InstanceIDs, diags)
-}
-
-// setExisting fills remaining_ids and states from the instances of ids that
-// exist.
-func (m *instancesBatchDeleteModel) setExisting(ids []string, existing map[string]clouddc.Instance) {
-	remaining := make([]string, 0, len(existing))
-	states := make(map[string]attr.Value, len(existing))
-	for _, id := range ids {
-		if inst, ok := existing[id]; ok {
-			remaining = append(remaining, id)
-			states[id] = types.StringValue(inst.State)
-		}
-	}
-	m.RemainingIDs = stringSetValue(remaining)
-	m.States = types.MapValueMust(types.StringType, states)
 }
 
 // keepWhileInstanceIDsUnchanged plans a computed attribute of

@@ -13,12 +13,14 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/clouddc"
+	"github.com/clouddc-community/terraform-provider-clouddc/internal/lifecycle"
 )
 
-// The Terraform model of clouddc_instances and its conversions to and from
-// the API.
+// The Terraform model of clouddc_instances (a fleet) and its conversions to
+// and from the API.
 
-type instancesModel struct {
+// fleetModel is the state of a clouddc_instances.
+type fleetModel struct {
 	ID                types.String   `tfsdk:"id"`
 	Name              types.String   `tfsdk:"name"`
 	ImageID           types.String   `tfsdk:"image_id"`
@@ -63,17 +65,8 @@ func fleetInstanceFrom(inst clouddc.Instance) fleetInstance {
 	return fleetInstance{ID: inst.ID, Name: inst.Name, ServerID: inst.ServerID, State: inst.State}
 }
 
-// passwordOf returns the configured password: password from the plan, or
-// the write-only password_wo, which only the config holds.
-func passwordOf(plan, cfg instancesModel) string {
-	if !plan.Password.IsNull() {
-		return plan.Password.ValueString()
-	}
-	return cfg.PasswordWO.ValueString()
-}
-
 // runInstancesRequest builds the RunInstances body from the plan.
-func (m *instancesModel) runInstancesRequest(ctx context.Context, password string, diags *diag.Diagnostics) *clouddc.RunInstancesRequest {
+func (m *fleetModel) runInstancesRequest(ctx context.Context, password string, diags *diag.Diagnostics) *clouddc.RunInstancesRequest {
 	var nics []fleetNICModel
 	diags.Append(m.NetworkInterfaces.ElementsAs(ctx, &nics, false)...)
 	var metadata map[string]string
@@ -112,7 +105,7 @@ func (m *instancesModel) runInstancesRequest(ctx context.Context, password strin
 }
 
 // setInstances sets ids and instances.
-func (m *instancesModel) setInstances(instances []fleetInstance) {
+func (m *fleetModel) setInstances(instances []fleetInstance) {
 	ids := make([]string, 0, len(instances))
 	elems := make([]attr.Value, 0, len(instances))
 	for _, inst := range instances {
@@ -129,7 +122,7 @@ func (m *instancesModel) setInstances(instances []fleetInstance) {
 }
 
 // instances reads the instances list from state.
-func (m *instancesModel) instances(ctx context.Context, diags *diag.Diagnostics) []fleetInstance {
+func (m *fleetModel) instances(ctx context.Context, diags *diag.Diagnostics) []fleetInstance {
 	var raw []struct {
 		ID       types.String `tfsdk:"id"`
 		Name     types.String `tfsdk:"name"`
@@ -147,6 +140,97 @@ func (m *instancesModel) instances(ctx context.Context, diags *diag.Diagnostics)
 		})
 	}
 	return out
+}
+
+// setStarted sets ids and instances after RunInstances started ids: each
+// as the wait last saw it running, else pending.
+func (m *fleetModel) setStarted(ids []string, running map[string]clouddc.Instance) {
+	instances := make([]fleetInstance, 0, len(ids))
+	for _, id := range ids {
+		inst := fleetInstance{ID: id, State: clouddc.StatePending}
+		if got, ok := running[id]; ok {
+			inst = fleetInstanceFrom(got)
+		}
+		instances = append(instances, inst)
+	}
+	m.setInstances(instances)
+}
+
+// setExisting sets ids and instances to the instances of ids that exist, in
+// the order of ids.
+func (m *fleetModel) setExisting(ids []string, existing map[string]clouddc.Instance) {
+	instances := make([]fleetInstance, 0, len(existing))
+	for _, id := range ids {
+		if inst, ok := existing[id]; ok {
+			instances = append(instances, fleetInstanceFrom(inst))
+		}
+	}
+	m.setInstances(instances)
+}
+
+// keepRemaining sets ids and instances to exactly the instances a delete
+// did not finish, each with its last known state and what prior (the
+// instances in state before the delete) knew of it, so that the next
+// destroy resumes with them.
+func (m *fleetModel) keepRemaining(prior []fleetInstance, remaining []lifecycle.InstanceResult) {
+	priorByID := make(map[string]fleetInstance, len(prior))
+	for _, inst := range prior {
+		priorByID[inst.ID] = inst
+	}
+	instances := make([]fleetInstance, 0, len(remaining))
+	for _, res := range remaining {
+		inst := priorByID[res.ID]
+		inst.ID, inst.State = res.ID, res.State
+		instances = append(instances, inst)
+	}
+	m.setInstances(instances)
+}
+
+// fromImport flattens the instances of an import (ids, every one existing)
+// into the fleet: the shared attributes (image, network, description,
+// metadata) come from the first instance, the name from the common part of
+// the instance names; the password cannot be read back.
+func (m *fleetModel) fromImport(ctx context.Context, ids []string, existing map[string]clouddc.Instance, diags *diag.Diagnostics) {
+	first := existing[ids[0]]
+	nics := make([]attr.Value, 0, len(first.NetworkInterfaces))
+	for _, nic := range first.NetworkInterfaces {
+		nics = append(nics, types.ObjectValueMust(fleetNICAttrTypes, map[string]attr.Value{"subnet_id": types.StringValue(nic.SubnetID)}))
+	}
+	imageID := ""
+	if first.Image != nil {
+		imageID = first.Image.ID
+	}
+	m.Description = types.StringNull()
+	if first.Description != "" {
+		m.Description = types.StringValue(first.Description)
+	}
+	m.Metadata = types.MapNull(types.StringType)
+	if len(first.Metadata) > 0 {
+		var d diag.Diagnostics
+		m.Metadata, d = types.MapValueFrom(ctx, types.StringType, first.Metadata)
+		diags.Append(d...)
+	}
+	names := make([]string, 0, len(ids))
+	for _, id := range ids {
+		names = append(names, existing[id].Name)
+	}
+	m.ID = types.StringValue(instanceSetID(ids))
+	m.Name = types.StringValue(fleetBaseName(names))
+	m.ImageID = types.StringValue(imageID)
+	m.VpcID = types.StringValue(first.VpcID)
+	m.NetworkInterfaces = types.ListValueMust(types.ObjectType{AttrTypes: fleetNICAttrTypes}, nics)
+	m.InstanceCount = types.Int64Value(int64(len(ids)))
+	m.setExisting(ids, existing)
+}
+
+// importedAttributes are the attributes an import sets from fromImport; the
+// others (password, timeouts, ...) stay null as in an empty configuration.
+func (m *fleetModel) importedAttributes() []stateAttribute {
+	return []stateAttribute{
+		{"id", m.ID}, {"name", m.Name}, {"image_id", m.ImageID}, {"vpc_id", m.VpcID},
+		{"network_interfaces", m.NetworkInterfaces}, {"description", m.Description}, {"metadata", m.Metadata},
+		{"instance_count", m.InstanceCount}, {"ids", m.IDs}, {"instances", m.Instances},
+	}
 }
 
 // fleetNameSuffix is the -0001, -0002, ... suffix CloudDC gives the host

@@ -6,8 +6,11 @@ package provider
 import (
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	dschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/list"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	rschema "github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -20,14 +23,26 @@ type describedAttr interface {
 	GetMarkdownDescription() string
 }
 
-// checkDescribed fails for every attribute (at any depth) without a description.
-func checkDescribed(t *testing.T, where string, attrs map[string]describedAttr) {
+// checkDescribed fails for every attribute (at any depth) without a
+// description, and for every one described in two texts: the provider
+// describes each schema element once, with MarkdownDescription (see
+// resource_shared.go).
+func checkDescribed[A describedAttr](t *testing.T, where string, attrs map[string]A) {
 	t.Helper()
 	for name, a := range attrs {
-		if a.GetDescription() == "" && a.GetMarkdownDescription() == "" {
-			t.Errorf("%s: attribute %q has no description", where, name)
+		if a.GetMarkdownDescription() == "" {
+			t.Errorf("%s: attribute %q has no description (MarkdownDescription)", where, name)
+		}
+		if a.GetDescription() != "" && a.GetDescription() != a.GetMarkdownDescription() {
+			t.Errorf("%s: attribute %q has a plain Description beside its MarkdownDescription; describe it once", where, name)
 		}
 	}
+}
+
+// checkSchemaDescribed is checkDescribed for a schema's own description.
+func checkSchemaDescribed(t *testing.T, where string, s describedAttr) {
+	t.Helper()
+	checkDescribed(t, where, map[string]describedAttr{"(the schema itself)": s})
 }
 
 func resourceAttrs(prefix string, attrs map[string]rschema.Attribute, blocks map[string]rschema.Block) map[string]describedAttr {
@@ -98,9 +113,7 @@ func TestSchemasDescribed(t *testing.T) {
 		if resp.Diagnostics.HasError() {
 			t.Fatalf("%s: %v", meta.TypeName, resp.Diagnostics)
 		}
-		if resp.Schema.Description == "" {
-			t.Errorf("resource %s has no description", meta.TypeName)
-		}
+		checkSchemaDescribed(t, "resource "+meta.TypeName, resp.Schema)
 		checkDescribed(t, meta.TypeName, resourceAttrs("", resp.Schema.Attributes, resp.Schema.Blocks))
 	}
 	for _, newDataSource := range p.DataSources(ctx) {
@@ -112,9 +125,7 @@ func TestSchemasDescribed(t *testing.T) {
 		if resp.Diagnostics.HasError() {
 			t.Fatalf("%s: %v", meta.TypeName, resp.Diagnostics)
 		}
-		if resp.Schema.Description == "" {
-			t.Errorf("data source %s has no description", meta.TypeName)
-		}
+		checkSchemaDescribed(t, "data source "+meta.TypeName, resp.Schema)
 		checkDescribed(t, "data source "+meta.TypeName, dataSourceAttrs("", resp.Schema.Attributes))
 		for name, b := range resp.Schema.Blocks {
 			sb, ok := b.(dschema.SingleNestedBlock)
@@ -124,6 +135,37 @@ func TestSchemasDescribed(t *testing.T) {
 			}
 			checkDescribed(t, "data source "+meta.TypeName, dataSourceAttrs(name+".", sb.Attributes))
 		}
+	}
+}
+
+// TestOtherSchemasDescribed does for the provider, its actions and its list
+// resources what TestSchemasDescribed does for resources and data sources
+// (their attributes do not nest).
+func TestOtherSchemasDescribed(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	p := &clouddcProvider{version: "test"}
+	var presp provider.SchemaResponse
+	p.Schema(ctx, provider.SchemaRequest{}, &presp)
+	checkSchemaDescribed(t, "provider", presp.Schema)
+	checkDescribed(t, "provider", presp.Schema.Attributes)
+	for _, newAction := range p.Actions(ctx) {
+		a := newAction()
+		var meta action.MetadataResponse
+		a.Metadata(ctx, action.MetadataRequest{ProviderTypeName: "clouddc"}, &meta)
+		var resp action.SchemaResponse
+		a.Schema(ctx, action.SchemaRequest{}, &resp)
+		checkSchemaDescribed(t, "action "+meta.TypeName, resp.Schema)
+		checkDescribed(t, "action "+meta.TypeName, resp.Schema.Attributes)
+	}
+	for _, newList := range p.ListResources(ctx) {
+		l := newList()
+		var meta resource.MetadataResponse
+		l.Metadata(ctx, resource.MetadataRequest{ProviderTypeName: "clouddc"}, &meta)
+		var resp list.ListResourceSchemaResponse
+		l.ListResourceConfigSchema(ctx, list.ListResourceSchemaRequest{}, &resp)
+		checkSchemaDescribed(t, "list resource "+meta.TypeName, resp.Schema)
+		checkDescribed(t, "list resource "+meta.TypeName, resp.Schema.Attributes)
 	}
 }
 
