@@ -261,14 +261,7 @@ func (c *Client) do(ctx context.Context, op operation, out any) (answer, error) 
 		}
 		res := c.send(ctx, op, body, attempt)
 		if res.err == nil && res.status >= 200 && res.status < 300 {
-			ans := answer{status: res.status, requestID: res.requestID, empty: len(bytes.TrimSpace(res.body)) == 0}
-			if out == nil || ans.empty {
-				return ans, nil
-			}
-			if err := json.Unmarshal(res.body, out); err != nil {
-				return ans, fmt.Errorf("CloudDC %s: decode %d answer (request id %s): %w", op.name, res.status, res.requestID, err)
-			}
-			return ans, nil
+			return decodeAnswer(op, res, out)
 		}
 
 		var lastErr error
@@ -300,6 +293,19 @@ func (c *Client) do(ctx context.Context, op operation, out any) (answer, error) 
 			return answer{}, fmt.Errorf("CloudDC %s: gave up waiting to retry: %w (last error: %w)", op.name, err, lastErr)
 		}
 	}
+}
+
+// decodeAnswer decodes the JSON body of a 2xx answer into out (when out is
+// not nil and the answer has a body).
+func decodeAnswer(op operation, res result, out any) (answer, error) {
+	ans := answer{status: res.status, requestID: res.requestID, empty: len(bytes.TrimSpace(res.body)) == 0}
+	if out == nil || ans.empty {
+		return ans, nil
+	}
+	if err := json.Unmarshal(res.body, out); err != nil {
+		return ans, fmt.Errorf("CloudDC %s: decode %d answer (request id %s): %w", op.name, res.status, res.requestID, err)
+	}
+	return ans, nil
 }
 
 // result is the outcome of one attempt.

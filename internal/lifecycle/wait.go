@@ -211,22 +211,7 @@ func (p *poller) run() {
 
 // round lists every watched ID once and delivers the results.
 func (p *poller) round(ctx context.Context) {
-	p.mu.Lock()
-	in := make(map[*watch]struct{}, len(p.watches))
-	set := make(map[string]struct{})
-	for w := range p.watches {
-		in[w] = struct{}{}
-		for id := range w.ids {
-			set[id] = struct{}{}
-		}
-	}
-	p.mu.Unlock()
-	ids := make([]string, 0, len(set))
-	for id := range set {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-
+	in, ids := p.snapshot()
 	start := time.Now()
 	found, errs, calls := p.e.listMany(ctx, ids)
 	if ctx.Err() != nil {
@@ -246,7 +231,32 @@ func (p *poller) round(ctx context.Context) {
 	}
 	counts, _ := countStates(ids, obs)
 	logRound(ctx, "bulk", len(ids), calls, now.Sub(start), counts)
+	p.deliver(in, obs, errs, calls, now)
+}
 
+// snapshot returns the watches of a round and every ID they watch, sorted.
+func (p *poller) snapshot() (map[*watch]struct{}, []string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	in := make(map[*watch]struct{}, len(p.watches))
+	set := make(map[string]struct{})
+	for w := range p.watches {
+		in[w] = struct{}{}
+		for id := range w.ids {
+			set[id] = struct{}{}
+		}
+	}
+	ids := make([]string, 0, len(set))
+	for id := range set {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return in, ids
+}
+
+// deliver hands each watch of the round (in) its part of the round's
+// observations and schedules its next round.
+func (p *poller) deliver(in map[*watch]struct{}, obs map[string]observation, errs map[string]error, calls int, now time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.lastRound = now
@@ -363,11 +373,41 @@ func (e *Engine) WaitForStateChange(ctx context.Context, ids []string, target st
 func (e *Engine) waitForState(ctx context.Context, ids []string, target string, settle time.Duration) (map[string]clouddc.Instance, error) {
 	ctx = withLog(ctx)
 	ids = uniqueIDs(ids)
+	last, verdicts, err := e.waitLoop(ctx, ids, e.stateJudge(len(ids), target, settle), nil)
+
+	out := make(map[string]clouddc.Instance, len(ids))
+	for id, o := range last {
+		if !o.Gone {
+			out[id] = o.Instance
+		}
+	}
+	if err == nil && !e.opts.Optimize && len(out) > 0 {
+		// Per-instance status polls carry only the state: read the full
+		// instances once at the end.
+		full, gerr := e.GetInstances(ctx, ids)
+		if gerr != nil {
+			return out, fmt.Errorf("read instances after waiting for %s: %w", target, gerr)
+		}
+		for id, in := range full {
+			out[id] = in
+		}
+	}
+	if werr := waitError(ids, target, last, verdicts, err); werr != nil {
+		return out, werr
+	}
+	return out, nil
+}
+
+// stateJudge returns the verdict of a wait for target (of n instances): an
+// instance in state error/failed fails, as does one that terminates (unless
+// target is terminated) or stays missing beyond NotFoundGrace; with settle,
+// one still in target counts as done only once it was seen in another state
+// or settle has passed. The judge keeps state and runs only on the wait
+// loop's goroutine.
+func (e *Engine) stateJudge(n int, target string, settle time.Duration) func(observation, time.Duration) verdict {
 	wantGone := clouddc.IsTerminalState(target)
-	// left marks the instances seen outside target; judge runs only on the
-	// wait loop's goroutine.
-	left := make(map[string]bool, len(ids))
-	judge := func(o observation, elapsed time.Duration) verdict {
+	left := make(map[string]bool, n) // the instances seen outside target
+	return func(o observation, elapsed time.Duration) verdict {
 		st := o.Instance.State
 		if settle > 0 && !o.Gone && st != target {
 			left[o.Instance.ID] = true
@@ -388,27 +428,12 @@ func (e *Engine) waitForState(ctx context.Context, ids []string, target string, 
 		}
 		return verdictPending
 	}
-	last, verdicts, err := e.waitLoop(ctx, ids, judge, nil)
+}
 
-	out := make(map[string]clouddc.Instance, len(ids))
-	for id, o := range last {
-		if !o.Gone {
-			out[id] = o.Instance
-		}
-	}
-	if err == nil && !e.opts.Optimize && len(out) > 0 {
-		// Per-instance status polls carry only the state: read the full
-		// instances once at the end.
-		full, gerr := e.GetInstances(ctx, ids)
-		if gerr != nil {
-			return out, fmt.Errorf("read instances after waiting for %s: %w", target, gerr)
-		}
-		for id, in := range full {
-			out[id] = in
-		}
-	}
-
-	werr := &WaitError{Target: target, Total: len(ids), Cause: err}
+// waitError is the *WaitError naming every instance of ids that is not done,
+// or nil when all are.
+func waitError(ids []string, target string, last map[string]observation, verdicts map[string]verdict, cause error) *WaitError {
+	werr := &WaitError{Target: target, Total: len(ids), Cause: cause}
 	for _, id := range ids {
 		o, seen := last[id]
 		switch verdicts[id] {
@@ -420,7 +445,7 @@ func (e *Engine) waitForState(ctx context.Context, ids []string, target string, 
 		}
 	}
 	if len(werr.Failed) == 0 && len(werr.Pending) == 0 {
-		return out, nil
+		return nil
 	}
-	return out, werr
+	return werr
 }

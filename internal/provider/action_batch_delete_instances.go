@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/action/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -19,7 +18,6 @@ import (
 
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/clouddc"
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/lifecycle"
-	"github.com/clouddc-community/terraform-provider-clouddc/internal/validate"
 )
 
 var (
@@ -65,10 +63,7 @@ func (a *batchDeleteInstancesAction) Schema(_ context.Context, _ action.SchemaRe
 				ElementType:         types.StringType,
 				Required:            true,
 				MarkdownDescription: "IDs of the instances to delete: 1 to 50 lower-case UUIDs, the most one batch-delete call accepts.",
-				Validators: []validator.Set{
-					setvalidator.SizeBetween(1, clouddc.MaxBatchIDs),
-					setvalidator.ValueStringsAre(validate.LowercaseUUID()),
-				},
+				Validators:          batchIDsValidators(),
 			},
 			"wait": schema.BoolAttribute{
 				Optional:            true,

@@ -10,17 +10,16 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/action/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/clouddc"
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/lifecycle"
-	"github.com/clouddc-community/terraform-provider-clouddc/internal/validate"
 )
 
 var (
@@ -68,6 +67,28 @@ type serverPowerModel struct {
 	Timeout   types.String `tfsdk:"timeout"`
 }
 
+// expand reads the configuration: the server IDs, the API's power action,
+// the power_state it leads to, and the action's timeout.
+func (m serverPowerModel) expand(ctx context.Context, diags *diag.Diagnostics) (ids []string, apiAction, target string, timeout time.Duration) {
+	diags.Append(m.ServerIDs.ElementsAs(ctx, &ids, false)...)
+	apiAction, ok := powerActions[m.Action.ValueString()]
+	if !ok {
+		diags.AddAttributeError(path.Root("action"), "Invalid power action",
+			fmt.Sprintf("%q is not one of %s.", m.Action.ValueString(), strings.Join(powerActionNames, ", ")))
+		return ids, "", "", 0
+	}
+	target, err := lifecycle.TargetPowerState(apiAction)
+	if err != nil {
+		diags.AddAttributeError(path.Root("action"), "Invalid power action", err.Error())
+		return ids, apiAction, "", 0
+	}
+	timeout, err = actionTimeout(m.Timeout, defaultActionTimeout)
+	if err != nil {
+		diags.AddAttributeError(path.Root("timeout"), "Invalid timeout", err.Error())
+	}
+	return ids, apiAction, target, timeout
+}
+
 func (a *serverPowerAction) Metadata(_ context.Context, req action.MetadataRequest, resp *action.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_server_power"
 }
@@ -83,10 +104,7 @@ func (a *serverPowerAction) Schema(_ context.Context, _ action.SchemaRequest, re
 				ElementType:         types.StringType,
 				Required:            true,
 				MarkdownDescription: "IDs of the physical servers: 1 to 50 lower-case UUIDs, the most one power-state call accepts.",
-				Validators: []validator.Set{
-					setvalidator.SizeBetween(1, clouddc.MaxBatchIDs),
-					setvalidator.ValueStringsAre(validate.LowercaseUUID()),
-				},
+				Validators:          batchIDsValidators(),
 			},
 			"action": schema.StringAttribute{
 				Required: true,
@@ -116,25 +134,8 @@ func (a *serverPowerAction) Invoke(ctx context.Context, req action.InvokeRequest
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	var ids []string
-	resp.Diagnostics.Append(cfg.ServerIDs.ElementsAs(ctx, &ids, false)...)
+	ids, apiAction, target, timeout := cfg.expand(ctx, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
-		return
-	}
-	apiAction, ok := powerActions[cfg.Action.ValueString()]
-	if !ok {
-		resp.Diagnostics.AddAttributeError(path.Root("action"), "Invalid power action",
-			fmt.Sprintf("%q is not one of %s.", cfg.Action.ValueString(), strings.Join(powerActionNames, ", ")))
-		return
-	}
-	target, err := lifecycle.TargetPowerState(apiAction)
-	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("action"), "Invalid power action", err.Error())
-		return
-	}
-	timeout, err := actionTimeout(cfg.Timeout, defaultActionTimeout)
-	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("timeout"), "Invalid timeout", err.Error())
 		return
 	}
 
@@ -157,7 +158,7 @@ func (a *serverPowerAction) Invoke(ctx context.Context, req action.InvokeRequest
 		return
 	}
 
-	err = lifecycle.WaitForPowerState(ctx, a.data.client, ids, apiAction, lifecycle.PowerWaitOptions{
+	err := lifecycle.WaitForPowerState(ctx, a.data.client, ids, apiAction, lifecycle.PowerWaitOptions{
 		PollInitial: a.pollInitial,
 		PollMax:     a.pollMax,
 		OnProgress:  func(p lifecycle.PowerProgress) { progress.Update(formatPowerProgress(p)) },

@@ -7,12 +7,10 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/clouddc"
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/validate"
@@ -31,20 +29,6 @@ func NewInstanceStatusDataSource() datasource.DataSource {
 // instanceStatusDataSource reads one instance's status with ShowInstanceStatus.
 type instanceStatusDataSource struct {
 	data *providerData
-}
-
-type instanceStatusDataModel struct {
-	ID             types.String     `tfsdk:"id"`
-	State          types.String     `tfsdk:"state"`
-	OperationState types.String     `tfsdk:"operation_state"`
-	Error          *errorStatusData `tfsdk:"error"`
-	Timeouts       timeouts.Value   `tfsdk:"timeouts"`
-}
-
-type errorStatusData struct {
-	ErrorCode string `tfsdk:"error_code"`
-	ErrorMsg  string `tfsdk:"error_msg"`
-	ErrorType string `tfsdk:"error_type"`
 }
 
 func (d *instanceStatusDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -106,11 +90,6 @@ func (d *instanceStatusDataSource) Read(ctx context.Context, req datasource.Read
 		resp.Diagnostics.AddError("Cannot read instance status", fmt.Sprintf("Instance %s: %s", id, err))
 		return
 	}
-	m.State = types.StringValue(st.State)
-	m.OperationState = types.StringValue(st.OperationState)
-	m.Error = nil
-	if st.Error != nil {
-		m.Error = &errorStatusData{ErrorCode: st.Error.ErrorCode, ErrorMsg: st.Error.ErrorMsg, ErrorType: st.Error.ErrorType}
-	}
+	m.fromStatus(st)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }

@@ -6,7 +6,6 @@ package provider
 import (
 	"context"
 
-	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -34,32 +33,6 @@ func NewInstancesDataSource() datasource.DataSource {
 // instancesDataSource lists instances with ListInstances, every page.
 type instancesDataSource struct {
 	data *providerData
-}
-
-type instancesDataModel struct {
-	IDsFilter       types.Set             `tfsdk:"ids"`
-	State           types.String          `tfsdk:"state"`
-	ServerIDsFilter types.Set             `tfsdk:"server_ids"`
-	Instances       []instanceSummaryData `tfsdk:"instances"`
-	InstanceIDs     []string              `tfsdk:"instance_ids"`
-	Timeouts        timeouts.Value        `tfsdk:"timeouts"`
-}
-
-type instanceSummaryData struct {
-	ID                string                  `tfsdk:"id"`
-	Name              string                  `tfsdk:"name"`
-	State             string                  `tfsdk:"state"`
-	OperationState    string                  `tfsdk:"operation_state"`
-	ServerID          string                  `tfsdk:"server_id"`
-	VpcID             string                  `tfsdk:"vpc_id"`
-	ImageID           string                  `tfsdk:"image_id"`
-	ImageName         string                  `tfsdk:"image_name"`
-	Description       string                  `tfsdk:"description"`
-	NetworkInterfaces []networkInterfaceModel `tfsdk:"network_interfaces"`
-	Metadata          map[string]string       `tfsdk:"metadata"`
-	CreatedAt         string                  `tfsdk:"created_at"`
-	UpdatedAt         string                  `tfsdk:"updated_at"`
-	LaunchedAt        string                  `tfsdk:"launched_at"`
 }
 
 // instanceStateFilters are the states the instance_state filter accepts.
@@ -113,41 +86,7 @@ func (d *instancesDataSource) Schema(ctx context.Context, _ datasource.SchemaReq
 				ElementType:         types.StringType,
 				Computed:            true,
 			},
-			"instances": schema.ListNestedAttribute{
-				MarkdownDescription: "The instances found.",
-				Computed:            true,
-				NestedObject: schema.NestedAttributeObject{
-					Attributes: map[string]schema.Attribute{
-						"id":              dsAttr("Instance ID."),
-						"name":            dsAttr("Host name."),
-						"state":           dsAttr("Instance state, e.g. `running`."),
-						"operation_state": dsAttr("State of the last operation, e.g. `install-succeed`."),
-						"server_id":       dsAttr("Physical server hosting the instance."),
-						"vpc_id":          dsAttr("VPC of the instance."),
-						"image_id":        dsAttr("Installed image ID."),
-						"image_name":      dsAttr("Installed image name."),
-						"description":     dsAttr("Description."),
-						"network_interfaces": schema.ListNestedAttribute{
-							MarkdownDescription: "Network interfaces; the first is the primary.",
-							Computed:            true,
-							NestedObject: schema.NestedAttributeObject{
-								Attributes: map[string]schema.Attribute{
-									"subnet_id":    dsAttr("Subnet ID."),
-									"ipv4_address": dsAttr("Private IPv4 address."),
-								},
-							},
-						},
-						"metadata": schema.MapAttribute{
-							MarkdownDescription: "Metadata key/value pairs.",
-							ElementType:         types.StringType,
-							Computed:            true,
-						},
-						"created_at":  dsAttr("Creation time."),
-						"updated_at":  dsAttr("Last update time."),
-						"launched_at": dsAttr("When the instance last finished provisioning."),
-					},
-				},
-			},
+			"instances": instanceSummariesAttribute(),
 		},
 		Blocks: map[string]schema.Block{
 			"timeouts": dataSourceTimeoutsBlock(ctx, "listing every page"),
@@ -200,36 +139,44 @@ func (d *instancesDataSource) Read(ctx context.Context, req datasource.ReadReque
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 
-// instanceSummary is the data-source view of an instance.
-func instanceSummary(in clouddc.Instance) instanceSummaryData {
-	s := instanceSummaryData{
-		ID:                in.ID,
-		Name:              in.Name,
-		State:             in.State,
-		OperationState:    in.OperationState,
-		ServerID:          in.ServerID,
-		VpcID:             in.VpcID,
-		Description:       in.Description,
-		NetworkInterfaces: []networkInterfaceModel{},
-		Metadata:          in.Metadata,
-		CreatedAt:         in.CreatedAt,
-		UpdatedAt:         in.UpdatedAt,
-		LaunchedAt:        in.LaunchedAt,
+// instanceSummariesAttribute is the computed instances of the clouddc_instances
+// data source.
+func instanceSummariesAttribute() schema.Attribute {
+	return schema.ListNestedAttribute{
+		MarkdownDescription: "The instances found.",
+		Computed:            true,
+		NestedObject: schema.NestedAttributeObject{
+			Attributes: map[string]schema.Attribute{
+				"id":              dsAttr("Instance ID."),
+				"name":            dsAttr("Host name."),
+				"state":           dsAttr("Instance state, e.g. `running`."),
+				"operation_state": dsAttr("State of the last operation, e.g. `install-succeed`."),
+				"server_id":       dsAttr("Physical server hosting the instance."),
+				"vpc_id":          dsAttr("VPC of the instance."),
+				"image_id":        dsAttr("Installed image ID."),
+				"image_name":      dsAttr("Installed image name."),
+				"description":     dsAttr("Description."),
+				"network_interfaces": schema.ListNestedAttribute{
+					MarkdownDescription: "Network interfaces; the first is the primary.",
+					Computed:            true,
+					NestedObject: schema.NestedAttributeObject{
+						Attributes: map[string]schema.Attribute{
+							"subnet_id":    dsAttr("Subnet ID."),
+							"ipv4_address": dsAttr("Private IPv4 address."),
+						},
+					},
+				},
+				"metadata": schema.MapAttribute{
+					MarkdownDescription: "Metadata key/value pairs.",
+					ElementType:         types.StringType,
+					Computed:            true,
+				},
+				"created_at":  dsAttr("Creation time."),
+				"updated_at":  dsAttr("Last update time."),
+				"launched_at": dsAttr("When the instance last finished provisioning."),
+			},
+		},
 	}
-	if s.Metadata == nil {
-		s.Metadata = map[string]string{}
-	}
-	if in.Image != nil {
-		s.ImageID = in.Image.ID
-		s.ImageName = in.Image.Name
-	}
-	for _, n := range in.NetworkInterfaces {
-		s.NetworkInterfaces = append(s.NetworkInterfaces, networkInterfaceModel{
-			SubnetID:    types.StringValue(n.SubnetID),
-			IPv4Address: types.StringValue(n.IPv4Address),
-		})
-	}
-	return s
 }
 
 // joinBackticks joins values as "a`, `b`, `c" for Markdown lists.

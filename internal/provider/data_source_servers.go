@@ -6,7 +6,6 @@ package provider
 import (
 	"context"
 
-	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -29,31 +28,6 @@ func NewServersDataSource() datasource.DataSource {
 // serversDataSource lists the project's physical servers with ListServers.
 type serversDataSource struct {
 	data *providerData
-}
-
-type serversDataModel struct {
-	ManageState types.String   `tfsdk:"manage_state"`
-	Servers     []serverData   `tfsdk:"servers"`
-	IDs         []string       `tfsdk:"ids"`
-	Timeouts    timeouts.Value `tfsdk:"timeouts"`
-}
-
-type serverData struct {
-	ID             string        `tfsdk:"id"`
-	Name           string        `tfsdk:"name"`
-	ManageState    string        `tfsdk:"manage_state"`
-	FrozenState    types.Int64   `tfsdk:"frozen_state"`
-	Frozen         bool          `tfsdk:"frozen"`
-	PowerState     string        `tfsdk:"power_state"`
-	OperationState string        `tfsdk:"operation_state"`
-	HealthState    string        `tfsdk:"health_state"`
-	Location       *locationData `tfsdk:"location"`
-}
-
-type locationData struct {
-	DC   string `tfsdk:"dc"`
-	Rack string `tfsdk:"rack"`
-	Unit string `tfsdk:"unit"`
 }
 
 // manageStates are the values of the manage_state filter: the API's six
@@ -161,29 +135,8 @@ func (d *serversDataSource) Read(ctx context.Context, req datasource.ReadRequest
 		if filter == clouddc.ManageStateFrozen && !s.Frozen() {
 			continue
 		}
-		sd := serverData{
-			ID:             s.ID,
-			Name:           s.Name,
-			ManageState:    s.ManageState,
-			FrozenState:    int64Ptr(s.FrozenState),
-			Frozen:         s.Frozen(),
-			PowerState:     s.PowerState,
-			OperationState: s.OperationState,
-			HealthState:    s.HealthState,
-		}
-		if s.Location != nil {
-			sd.Location = &locationData{DC: s.Location.DC, Rack: s.Location.Rack, Unit: s.Location.Unit}
-		}
-		m.Servers = append(m.Servers, sd)
+		m.Servers = append(m.Servers, serverSummary(s))
 		m.IDs = append(m.IDs, s.ID)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
-}
-
-// int64Ptr is the Terraform value of an optional API integer.
-func int64Ptr(v *int) types.Int64 {
-	if v == nil {
-		return types.Int64Null()
-	}
-	return types.Int64Value(int64(*v))
 }

@@ -27,11 +27,11 @@ import (
 // (clouddc_instances_batch_delete, clouddc_instances) share: validators,
 // the synthetic resource ID, import-ID parsing and the bulk lookup.
 
-// batchInstanceIDsValidators returns the plan-time checks of a set of
-// instance IDs that one batch-delete call must accept: 1 to 50 IDs, each a
-// lower-case UUID. A set cannot hold duplicates (Terraform merges equal
-// elements), so there is nothing to check for them.
-func batchInstanceIDsValidators() []validator.Set {
+// batchIDsValidators returns the plan-time checks of a set of IDs that one
+// batch call (batch-delete of instances, power-state of servers) must
+// accept: 1 to 50 IDs, each a lower-case UUID. A set cannot hold duplicates
+// (Terraform merges equal elements), so there is nothing to check for them.
+func batchIDsValidators() []validator.Set {
 	return []validator.Set{
 		setvalidator.SizeBetween(1, clouddc.MaxBatchIDs),
 		setvalidator.ValueStringsAre(validate.LowercaseUUID()),

@@ -109,6 +109,29 @@ func knownProjectID(m providerModel, env envLookup) string {
 // never contains a credential.
 func resolveConfig(m providerModel, env envLookup, version string) (resolvedConfig, diag.Diagnostics) {
 	var diags diag.Diagnostics
+	in := resolveSettings(m, env)
+	var cfg resolvedConfig
+	cfg.client.UserAgent = "terraform-provider-clouddc/" + version
+	cfg.client.Endpoint = resolveEndpoint(in, &diags)
+	if !in.projectID.set() {
+		diags.AddAttributeError(path.Root("project_id"), "Missing project_id",
+			"Every CloudDC API call is scoped to a project. Set project_id in the provider block, "+
+				"or CLOUDDC_PROJECT_ID / HW_PROJECT_ID in the environment.")
+	}
+	cfg.client.ProjectID = in.projectID.value
+	resolveAuth(in, &cfg.client, &diags)
+	resolveTuning(m, env, &cfg, &diags)
+	return cfg, diags
+}
+
+// settings are the string attributes of the provider block, each from the
+// block or else the environment.
+type settings struct {
+	region, endpoint, projectID                setting
+	token, accessKey, secretKey, securityToken setting
+}
+
+func resolveSettings(m providerModel, env envLookup) settings {
 	str := func(name string, v types.String) setting {
 		if !v.IsNull() && v.ValueString() != "" {
 			return setting{value: v.ValueString(), source: fmt.Sprintf("attribute %q", name)}
@@ -118,82 +141,82 @@ func resolveConfig(m providerModel, env envLookup, version string) (resolvedConf
 		}
 		return setting{}
 	}
+	return settings{
+		region:        str("region", m.Region),
+		endpoint:      str("endpoint", m.Endpoint),
+		projectID:     str("project_id", m.ProjectID),
+		token:         str("auth_token", m.AuthToken),
+		accessKey:     str("access_key", m.AccessKey),
+		secretKey:     str("secret_key", m.SecretKey),
+		securityToken: str("security_token", m.SecurityToken),
+	}
+}
 
-	region := str("region", m.Region)
-	endpoint := str("endpoint", m.Endpoint)
-	projectID := str("project_id", m.ProjectID)
-	token := str("auth_token", m.AuthToken)
-	accessKey := str("access_key", m.AccessKey)
-	secretKey := str("secret_key", m.SecretKey)
-	securityToken := str("security_token", m.SecurityToken)
-
-	var cfg resolvedConfig
-	cfg.client.UserAgent = "terraform-provider-clouddc/" + version
-
-	// Endpoint: explicit, else the region's.
+// resolveEndpoint returns the endpoint: explicit, else the region's.
+func resolveEndpoint(in settings, diags *diag.Diagnostics) string {
 	switch {
-	case endpoint.set():
-		if err := validate.CheckEndpointURL(endpoint.value); err != nil {
+	case in.endpoint.set():
+		if err := validate.CheckEndpointURL(in.endpoint.value); err != nil {
 			diags.AddAttributeError(path.Root("endpoint"), "Invalid endpoint",
-				fmt.Sprintf("%s (from %s).", err, endpoint.source))
+				fmt.Sprintf("%s (from %s).", err, in.endpoint.source))
 		}
-		cfg.client.Endpoint = strings.TrimRight(endpoint.value, "/")
-	case region.set():
-		ep, err := clouddc.EndpointForRegion(region.value)
+		return strings.TrimRight(in.endpoint.value, "/")
+	case in.region.set():
+		ep, err := clouddc.EndpointForRegion(in.region.value)
 		if err != nil {
 			diags.AddAttributeError(path.Root("region"), "Unknown region",
 				fmt.Sprintf("Region %q (from %s) has no known CloudDC endpoint. Known regions: %s. "+
-					"Use one of them, or set endpoint to the API's base URL.", region.value, region.source, knownRegionList()))
+					"Use one of them, or set endpoint to the API's base URL.", in.region.value, in.region.source, knownRegionList()))
 		}
-		cfg.client.Endpoint = ep
+		return ep
 	default:
 		diags.AddAttributeError(path.Root("region"), "Missing region or endpoint",
 			fmt.Sprintf("Set region (or CLOUDDC_REGION / HW_REGION_NAME) to one of %s, "+
 				"or set endpoint (or CLOUDDC_ENDPOINT) to the API's base URL.", knownRegionList()))
+		return ""
 	}
+}
 
-	if !projectID.set() {
-		diags.AddAttributeError(path.Root("project_id"), "Missing project_id",
-			"Every CloudDC API call is scoped to a project. Set project_id in the provider block, "+
-				"or CLOUDDC_PROJECT_ID / HW_PROJECT_ID in the environment.")
-	}
-	cfg.client.ProjectID = projectID.value
-
-	// Authentication: exactly one of token, or AK + SK.
+// resolveAuth checks that exactly one authentication mode is set (a token,
+// or an access key with its secret key) and sets the credentials of c.
+func resolveAuth(in settings, c *clouddc.Config, diags *diag.Diagnostics) {
 	switch {
-	case token.set() && (accessKey.set() || secretKey.set()):
-		other := accessKey
+	case in.token.set() && (in.accessKey.set() || in.secretKey.set()):
+		other := in.accessKey
 		if !other.set() {
-			other = secretKey
+			other = in.secretKey
 		}
 		diags.AddAttributeError(path.Root("auth_token"), "Conflicting authentication settings",
 			fmt.Sprintf("auth_token (from %s) and access_key/secret_key (from %s) are both set. "+
-				"Use either a token or an access key pair, not both.", token.source, other.source))
-	case accessKey.set() && !secretKey.set():
+				"Use either a token or an access key pair, not both.", in.token.source, other.source))
+	case in.accessKey.set() && !in.secretKey.set():
 		diags.AddAttributeError(path.Root("secret_key"), "Missing secret_key",
 			fmt.Sprintf("access_key is set (from %s) but secret_key is not. AK/SK authentication needs both: "+
-				"set secret_key, or CLOUDDC_SECRET_KEY / HW_SECRET_KEY.", accessKey.source))
-	case secretKey.set() && !accessKey.set():
+				"set secret_key, or CLOUDDC_SECRET_KEY / HW_SECRET_KEY.", in.accessKey.source))
+	case in.secretKey.set() && !in.accessKey.set():
 		diags.AddAttributeError(path.Root("access_key"), "Missing access_key",
 			fmt.Sprintf("secret_key is set (from %s) but access_key is not. AK/SK authentication needs both: "+
-				"set access_key, or CLOUDDC_ACCESS_KEY / HW_ACCESS_KEY.", secretKey.source))
-	case !token.set() && !accessKey.set():
+				"set access_key, or CLOUDDC_ACCESS_KEY / HW_ACCESS_KEY.", in.secretKey.source))
+	case !in.token.set() && !in.accessKey.set():
 		diags.AddAttributeError(path.Root("auth_token"), "Missing credentials",
 			"Set auth_token (or CLOUDDC_AUTH_TOKEN / HW_AUTH_TOKEN), or access_key and secret_key "+
 				"(or CLOUDDC_ACCESS_KEY and CLOUDDC_SECRET_KEY, or HW_ACCESS_KEY and HW_SECRET_KEY).")
 	}
-	if securityToken.set() && !accessKey.set() {
+	if in.securityToken.set() && !in.accessKey.set() {
 		diags.AddAttributeError(path.Root("security_token"), "security_token needs an access key pair",
 			fmt.Sprintf("security_token is set (from %s), but it belongs to temporary AK/SK credentials: "+
-				"also set access_key and secret_key, or remove it.", securityToken.source))
+				"also set access_key and secret_key, or remove it.", in.securityToken.source))
 	}
-	cfg.client.AuthToken = token.value
-	cfg.client.AccessKey = accessKey.value
-	cfg.client.SecretKey = secretKey.value
-	cfg.client.SecurityToken = securityToken.value
+	c.AuthToken = in.token.value
+	c.AccessKey = in.accessKey.value
+	c.SecretKey = in.secretKey.value
+	c.SecurityToken = in.securityToken.value
+}
 
-	// Tuning knobs.
-	if v, ok := intSetting(&diags, env, "max_retries", m.MaxRetries); ok {
+// resolveTuning sets the tuning knobs: retries, the rate limit, TLS
+// verification and the API-call optimisations.
+func resolveTuning(m providerModel, env envLookup, cfg *resolvedConfig, diags *diag.Diagnostics) {
+	if v, ok := intSetting(diags, env, "max_retries", m.MaxRetries); ok {
 		if v < 0 || v > 100 {
 			diags.AddAttributeError(path.Root("max_retries"), "Invalid max_retries",
 				fmt.Sprintf("max_retries must be between 0 and 100, got %d.", v))
@@ -203,21 +226,20 @@ func resolveConfig(m providerModel, env envLookup, version string) (resolvedConf
 			cfg.client.MaxRetries = -1 // The client reads 0 as "default"; negative disables retries.
 		}
 	}
-	if v, ok := floatSetting(&diags, env, "requests_per_second", m.RequestsPerSecond); ok {
+	if v, ok := floatSetting(diags, env, "requests_per_second", m.RequestsPerSecond); ok {
 		if v < 0 {
 			diags.AddAttributeError(path.Root("requests_per_second"), "Invalid requests_per_second",
 				fmt.Sprintf("requests_per_second must be 0 (no limit) or more, got %g.", v))
 		}
 		cfg.client.RequestsPerSecond = v
 	}
-	if v, ok := boolSetting(&diags, env, "insecure", m.Insecure); ok {
+	if v, ok := boolSetting(diags, env, "insecure", m.Insecure); ok {
 		cfg.client.Insecure = v
 	}
 	cfg.optimize = true
-	if v, ok := boolSetting(&diags, env, "optimize_api_calls", m.OptimizeAPICalls); ok {
+	if v, ok := boolSetting(diags, env, "optimize_api_calls", m.OptimizeAPICalls); ok {
 		cfg.optimize = v
 	}
-	return cfg, diags
 }
 
 // envValue returns the first set environment variable for an attribute.

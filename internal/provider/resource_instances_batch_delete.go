@@ -71,7 +71,7 @@ func (r *instancesBatchDeleteResource) Schema(ctx context.Context, _ resource.Sc
 					"Duplicates collapse into one, as in any set.",
 				ElementType: types.StringType,
 				Required:    true,
-				Validators:  batchInstanceIDsValidators(),
+				Validators:  batchIDsValidators(),
 			},
 			"remaining_ids": schema.SetAttribute{
 				MarkdownDescription: "IDs from `instance_ids` whose instances may still exist, as of the last refresh or destroy: " +

@@ -81,12 +81,17 @@ func TestAccInstances_badInput(t *testing.T) {
 		{"weak password", 1, `password = "password"`, regexp.MustCompile(`Invalid\s+password`)},
 		{"three NICs", 1, fleetPasswordWO + `network_interfaces = [{ subnet_id = "a" }, { subnet_id = "b" }, { subnet_id = "c" }]`, regexp.MustCompile(`network_interfaces`)},
 		{"bad metadata key", 1, fleetPasswordWO + `metadata = { "bad/key" = "x" }`, regexp.MustCompile(`must\s+contain\s+only\s+letters`)},
+		// The same rule as clouddc_instance's image_id: a lower-case UUID.
+		{"image_id not a UUID", 1, fleetPasswordWO + `image_id = "my-image"`, regexp.MustCompile(`"my-image"\s+is\s+not\s+a\s+lower-case\s+UUID`)},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			config := fleetConfig(srv, tc.count, tc.extra)
 			if strings.Contains(tc.extra, "network_interfaces") {
 				config = strings.Replace(config, `network_interfaces = [{ subnet_id = "subnet-fleet" }]`, "", 1)
+			}
+			if strings.Contains(tc.extra, "image_id") {
+				config = strings.Replace(config, `image_id           = "0198170e-0000-7000-8000-00000000abcd"`, "", 1)
 			}
 			resource.ParallelTest(t, resource.TestCase{
 				PreCheck:                 func() { testAccPreCheck(t) },
