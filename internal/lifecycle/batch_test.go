@@ -244,7 +244,7 @@ func TestDeleteInstancesWithoutWait(t *testing.T) {
 	ids := f.add(2, clouddc.StateRunning)
 	e := NewEngine(f, testOptions(true))
 	if err := e.DeleteInBatches(t.Context(), ids, DeleteOptions{}); err != nil {
-		t.Fatalf("DeleteInstances without Wait: %v", err)
+		t.Fatalf("DeleteInBatches without Wait: %v", err)
 	}
 	if n := f.count("ListInstances"); n != 0 {
 		t.Errorf("no wait asked, but %d polls made", n)

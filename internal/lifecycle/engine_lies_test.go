@@ -88,7 +88,7 @@ func pagedBy(f *fakeAPI, size, emptyEvery int) func(ctx context.Context, req *cl
 }
 
 // TestEngineNeverTakesALieForGone runs a read (GetInstances) and a destroy
-// (DeleteInstances with Wait) through every lie: the read must return every
+// (DeleteInBatches with Wait) through every lie: the read must return every
 // live instance or fail, and the destroy must never report success while an
 // instance is alive, and must name every live instance among the remaining.
 // Lies that are honest in substance (smaller pages, empty pages in between)
