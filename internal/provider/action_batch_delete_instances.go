@@ -13,7 +13,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/action/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/clouddc"
@@ -69,11 +68,7 @@ func (a *batchDeleteInstancesAction) Schema(_ context.Context, _ action.SchemaRe
 				Optional:            true,
 				MarkdownDescription: "Wait until every instance is `terminated` (default `true`). When `false`, the action ends once the deletion is accepted.",
 			},
-			"timeout": schema.StringAttribute{
-				Optional:            true,
-				MarkdownDescription: "How long the action may take, as a duration such as `\"30m\"` or `\"1h\"` (default `30m`). On timeout the action fails naming the instances not yet terminated.",
-				Validators:          []validator.String{durationValidator{}},
-			},
+			"timeout": actionTimeoutAttribute("the action fails naming the instances not yet terminated"),
 		},
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/action"
+	"github.com/hashicorp/terraform-plugin-framework/action/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
@@ -139,6 +140,17 @@ func formatCounts(counts map[string]int, skip ...string) string {
 
 // defaultActionTimeout bounds an action's invoke when its timeout is unset.
 const defaultActionTimeout = 30 * time.Minute
+
+// actionTimeoutAttribute is the timeout of every action: how long its invoke
+// may take (default 30m), and what the action reports when it runs out.
+func actionTimeoutAttribute(onTimeout string) schema.StringAttribute {
+	return schema.StringAttribute{
+		Optional: true,
+		MarkdownDescription: "How long the action may take, as a duration such as `\"30m\"` or `\"1h\"` (default `30m`). " +
+			"On timeout " + onTimeout + ".",
+		Validators: []validator.String{durationValidator{}},
+	}
+}
 
 // actionTimeout returns the configured invoke timeout, or def when unset.
 func actionTimeout(v types.String, def time.Duration) (time.Duration, error) {

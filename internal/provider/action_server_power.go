@@ -112,11 +112,7 @@ func (a *serverPowerAction) Schema(_ context.Context, _ action.SchemaRequest, re
 					"or the shorter `\"on\"`, `\"off\"` and `\"reboot\"`.",
 				Validators: []validator.String{stringvalidator.OneOf(powerActionNames...)},
 			},
-			"timeout": schema.StringAttribute{
-				Optional:            true,
-				MarkdownDescription: "How long the action may take, as a duration such as `\"10m\"` (default `30m`). On timeout the action fails naming the servers that have not settled.",
-				Validators:          []validator.String{durationValidator{}},
-			},
+			"timeout": actionTimeoutAttribute("the action fails naming the servers that have not settled"),
 		},
 	}
 }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/resourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -20,7 +19,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
@@ -81,12 +79,7 @@ func (r *instanceResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 				Computed:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
-			"name": schema.StringAttribute{
-				MarkdownDescription: "Host name of the instance: " + hostnameRuleText + ". Changing it replaces the instance.",
-				Required:            true,
-				Validators:          []validator.String{validate.Hostname()},
-				PlanModifiers:       replace,
-			},
+			"name": hostnameAttribute("the instance", "the instance"),
 			"image_id": schema.StringAttribute{
 				MarkdownDescription: imageIDText + ". Changing it reinstalls the operating system in place (ReinstallOS) " +
 					"with the configured password; data disks are kept.",
@@ -110,17 +103,7 @@ func (r *instanceResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 				Validators:    []validator.String{stringvalidator.LengthAtMost(255)},
 				PlanModifiers: replace,
 			},
-			"metadata": schema.MapAttribute{
-				MarkdownDescription: metadataRuleText + ". Changing them replaces the instance.",
-				ElementType:         types.StringType,
-				Optional:            true,
-				Validators: []validator.Map{
-					mapvalidator.SizeAtMost(10),
-					mapvalidator.KeysAre(validate.MetadataKey()),
-					mapvalidator.ValueStringsAre(stringvalidator.LengthAtMost(255)),
-				},
-				PlanModifiers: []planmodifier.Map{mapplanmodifier.RequiresReplace()},
-			},
+			"metadata": metadataAttribute("the instance", "the instance"),
 			"server_id": schema.StringAttribute{
 				MarkdownDescription: "ID of the physical server to place the instance on; when unset the service picks an " +
 					"idle `ready` server and this reports it. Changing it replaces the instance.",

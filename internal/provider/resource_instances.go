@@ -13,7 +13,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -21,7 +20,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
@@ -80,12 +78,7 @@ func (r *fleetResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 				Computed:      true,
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
-			"name": schema.StringAttribute{
-				MarkdownDescription: "Host name of every instance: " + hostnameRuleText + ". Changing it replaces the fleet.",
-				Required:            true,
-				Validators:          []validator.String{validate.Hostname()},
-				PlanModifiers:       replace,
-			},
+			"name": hostnameAttribute("every instance", "the fleet"),
 			"image_id": schema.StringAttribute{
 				MarkdownDescription: imageIDText + ". Changing it replaces the fleet.",
 				Required:            true,
@@ -105,17 +98,7 @@ func (r *fleetResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 				Validators:          []validator.String{stringvalidator.LengthAtMost(255)},
 				PlanModifiers:       replace,
 			},
-			"metadata": schema.MapAttribute{
-				MarkdownDescription: "Metadata of every instance. " + metadataRuleText + ". Changing it replaces the fleet.",
-				ElementType:         types.StringType,
-				Optional:            true,
-				Validators: []validator.Map{
-					mapvalidator.SizeAtMost(10),
-					mapvalidator.KeysAre(validate.MetadataKey()),
-					mapvalidator.ValueStringsAre(stringvalidator.LengthAtMost(255)),
-				},
-				PlanModifiers: []planmodifier.Map{mapplanmodifier.RequiresReplace()},
-			},
+			"metadata": metadataAttribute("every instance", "the fleet"),
 			"password": schema.StringAttribute{
 				MarkdownDescription: "Password of `root` (Linux) or `Administrator` (Windows) on every instance: " + passwordRuleText +
 					". Stored in state (sensitive); prefer `password_wo`. Exactly one of `password` and `password_wo` is required. " +

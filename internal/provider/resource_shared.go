@@ -7,10 +7,16 @@ import (
 	"context"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -49,6 +55,33 @@ const (
 	passwordRuleText = "8 to 26 characters with at least 3 of upper-case letters, lower-case letters, digits and `" +
 		validate.PasswordSpecials + "`; must not contain `root` or `Administrator` or either reversed"
 )
+
+// hostnameAttribute is name in clouddc_instance and clouddc_instances: the
+// host name of, with the same rule; changing it replaces what.
+func hostnameAttribute(of, replaces string) schema.StringAttribute {
+	return schema.StringAttribute{
+		MarkdownDescription: "Host name of " + of + ": " + hostnameRuleText + ". Changing it replaces " + replaces + ".",
+		Required:            true,
+		Validators:          []validator.String{validate.Hostname()},
+		PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+	}
+}
+
+// metadataAttribute is metadata in clouddc_instance and clouddc_instances:
+// the metadata of, with the same rule; changing it replaces what.
+func metadataAttribute(of, replaces string) schema.MapAttribute {
+	return schema.MapAttribute{
+		MarkdownDescription: "Metadata of " + of + ". " + metadataRuleText + ". Changing it replaces " + replaces + ".",
+		ElementType:         types.StringType,
+		Optional:            true,
+		Validators: []validator.Map{
+			mapvalidator.SizeAtMost(10),
+			mapvalidator.KeysAre(validate.MetadataKey()),
+			mapvalidator.ValueStringsAre(stringvalidator.LengthAtMost(255)),
+		},
+		PlanModifiers: []planmodifier.Map{mapplanmodifier.RequiresReplace()},
+	}
+}
 
 // timeoutDocs says what each timeout of a resource bounds, with its default
 // ("How long ... may take (default 30m)."). An operation without a text has
