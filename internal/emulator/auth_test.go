@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/emulator"
+	"github.com/clouddc-community/terraform-provider-clouddc/internal/emulator/emulatortest"
 )
 
 func tokenBody(user, password, projectID string) map[string]any {
@@ -25,7 +26,7 @@ func tokenBody(user, password, projectID string) map[string]any {
 }
 
 func TestAuthentication(t *testing.T) {
-	clock := newFakeClock()
+	clock := emulatortest.NewStepClock()
 	a := newAPI(t, emulator.Config{Now: clock.Now, TokenTTL: time.Hour})
 	list := a.path("/instances")
 

@@ -10,10 +10,11 @@ import (
 	"testing"
 
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/emulator"
+	"github.com/clouddc-community/terraform-provider-clouddc/internal/emulator/emulatortest"
 )
 
 func TestRateLimit(t *testing.T) {
-	clock := newFakeClock()
+	clock := emulatortest.NewStepClock()
 	a := newAPI(t, emulator.Config{RateLimit: 2, Now: clock.Now})
 	for i := range 2 {
 		if status, _, data := a.do("GET", "/instances", nil); status != http.StatusOK {

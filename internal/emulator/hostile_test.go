@@ -11,6 +11,7 @@ import (
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/request"
 
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/emulator"
+	"github.com/clouddc-community/terraform-provider-clouddc/internal/emulator/emulatortest"
 )
 
 // sdkPost signs a POST with the official SDK's signer at time at and sends it.
@@ -48,7 +49,7 @@ func sdkPost(t *testing.T, endpoint, path, body, ak, sk string, at time.Time) (i
 // TestHostileInput sends a batch-delete of a running instance with one
 // thing wrong at a time: each gets a clear error and changes nothing.
 func TestHostileInput(t *testing.T) {
-	clock := newFakeClock()
+	clock := emulatortest.NewStepClock()
 	a := newAPI(t, emulator.Config{AccessKey: testAK, SecretKey: testSK, Servers: 3, Now: clock.Now, TokenTTL: time.Hour})
 	victim := a.create("victim")
 	clock.Advance(time.Minute)

@@ -2,37 +2,15 @@ package emulator_test
 
 import (
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/emulator"
+	"github.com/clouddc-community/terraform-provider-clouddc/internal/emulator/emulatortest"
 )
 
-// fakeClock is a settable clock for Config.Now.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Now().UTC().Truncate(time.Second)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 func TestInstanceLifecycle(t *testing.T) {
-	clock := newFakeClock()
+	clock := emulatortest.NewStepClock()
 	a := newAPI(t, emulator.Config{Servers: 3, CreateDuration: time.Minute, DeleteDuration: 2 * time.Minute,
 		TerminatedTTL: 10 * time.Minute, Now: clock.Now})
 

@@ -9,12 +9,13 @@ import (
 	"time"
 
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/emulator"
+	"github.com/clouddc-community/terraform-provider-clouddc/internal/emulator/emulatortest"
 )
 
 // fixture is an emulator on a fake clock with one instance in each state.
 type fixture struct {
 	*api
-	clock                                                    *fakeClock
+	clock                                                    *emulatortest.StepClock
 	running, pending, shutting, terminated, errored, stopped string
 	freeServer, busyServer, stoppedServer                    string
 }
@@ -23,7 +24,7 @@ const unknownID = "0198170e-4ca7-7ee4-89a7-fa631843920b"
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	clock := newFakeClock()
+	clock := emulatortest.NewStepClock()
 	f := &fixture{clock: clock, api: newAPI(t, emulator.Config{Servers: 10, CreateDuration: time.Minute,
 		DeleteDuration: time.Minute, TerminatedTTL: time.Hour, Now: clock.Now, Seed: 7})}
 	f.running, f.terminated, f.errored, f.stopped = f.create("running"), f.create("terminated"), f.create("errored"), f.create("stopped")

@@ -270,7 +270,7 @@ var sdkRegionRuns atomic.Int32
 // model of SDK 0.1.190 and later: frozen_state, power_state on/off only
 // with the change in operation_state, ShowServerStatus with unHealth.
 func TestOfficialSDKThroughRegionEnv(t *testing.T) {
-	clock := newFakeClock()
+	clock := emulatortest.NewStepClock()
 	srv := emulatortest.Start(t, emulator.Config{AccessKey: testAK, SecretKey: testSK, Servers: 3,
 		PowerDuration: time.Minute, Now: clock.Now})
 

@@ -10,6 +10,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/emulator"
+	"github.com/clouddc-community/terraform-provider-clouddc/internal/emulator/emulatortest"
 )
 
 // server is what the tests read of a PhysicalServer.
@@ -365,7 +366,7 @@ func TestListServersByManageState(t *testing.T) {
 // TestShowServerStatus counts servers by health, power and manage state.
 // Its path is not taken for ShowServer of a server called "status".
 func TestShowServerStatus(t *testing.T) {
-	clock := newFakeClock()
+	clock := emulatortest.NewStepClock()
 	// 25 servers: 20 in the first rack's DC, 5 in the second's.
 	a := newAPI(t, emulator.Config{Servers: 25, Seed: 9, PowerDuration: time.Minute, Now: clock.Now})
 	var list struct {
@@ -437,7 +438,7 @@ func TestShowServerStatus(t *testing.T) {
 // had before the change, the change in operation_state) and the change
 // finishes by the clock.
 func TestStateFileFromTheOldPowerModel(t *testing.T) {
-	clock := newFakeClock()
+	clock := emulatortest.NewStepClock()
 	cfg := emulator.Config{StateFile: t.TempDir() + "/state.db", Servers: 3, Now: clock.Now}
 	a := newAPI(t, cfg)
 	var list struct {

@@ -12,13 +12,14 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/emulator"
+	"github.com/clouddc-community/terraform-provider-clouddc/internal/emulator/emulatortest"
 )
 
 // TestStateFileRestart closes an emulator with work in progress and opens
 // its state file again: instances, servers and pending transitions are
 // all there, and the transitions finish by the clock.
 func TestStateFileRestart(t *testing.T) {
-	clock := newFakeClock()
+	clock := emulatortest.NewStepClock()
 	cfg := emulator.Config{StateFile: t.TempDir() + "/state.db", Servers: 4, CreateDuration: time.Minute,
 		DeleteDuration: time.Minute, Now: clock.Now}
 	a := newAPI(t, cfg)

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,30 +13,11 @@ import (
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/lifecycle"
 )
 
-// stepClock is the emulator's clock in these tests: it moves only when the
-// test says, so what each poll sees does not depend on the machine's load.
-type stepClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *stepClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *stepClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // startServerEmulator starts an emulator whose power changes take one
 // minute of its clock, and returns a client and the IDs of n ready servers.
-func startServerEmulator(t *testing.T, n int) (*emulatortest.Server, *clouddc.Client, *stepClock, []string) {
+func startServerEmulator(t *testing.T, n int) (*emulatortest.Server, *clouddc.Client, *emulatortest.StepClock, []string) {
 	t.Helper()
-	clock := &stepClock{t: time.Now().UTC().Truncate(time.Second)}
+	clock := emulatortest.NewStepClock()
 	srv := emulatortest.Start(t, emulator.Config{Servers: n + 2, PowerDuration: time.Minute, Now: clock.Now, Seed: 11})
 	c, err := clouddc.NewClient(clouddc.Config{
 		Endpoint: srv.URL, ProjectID: srv.Config.ProjectID, AuthToken: srv.Config.Token,
