@@ -21,7 +21,7 @@ type observation struct {
 	// Instance holds at least ID, State, OperationState and Error.
 	Instance clouddc.Instance
 	// Gone is true when the API proved that the instance no longer exists
-	// (evidence.go): a 404 iMetal.0200 naming it, or its absence from a
+	// (clouddc/evidence.go): a 404 iMetal.0200 naming it, or its absence from a
 	// complete listing.
 	Gone bool
 }
@@ -76,7 +76,7 @@ type getResult struct {
 
 // GetInstances returns the current Instance for each id; an id absent from
 // the map does not exist: it was absent from a complete, well-formed listing
-// (evidence.go). Any doubt about the listing is an error, never an absence. With Optimize, concurrent
+// (clouddc/evidence.go). Any doubt about the listing is an error, never an absence. With Optimize, concurrent
 // callers are merged into ListInstances calls of at most 100 IDs; without,
 // each id is looked up with its own ListInstances call.
 func (e *Engine) GetInstances(ctx context.Context, ids []string) (map[string]clouddc.Instance, error) {
@@ -134,7 +134,7 @@ func (e *Engine) getChunk(ctx context.Context, ids []string) map[string]getResul
 // listChunk lists at most MaxFilterIDs instances by ID, following every page
 // (a service may page smaller than asked) until the listing is complete or,
 // sooner, every ID is found. It returns an error, never a partial result,
-// when the listing cannot be complete (evidence.go): so an ID absent from
+// when the listing cannot be complete (clouddc/evidence.go): so an ID absent from
 // the map without an error is absent from a complete listing.
 func (e *Engine) listChunk(ctx context.Context, ids []string) (map[string]clouddc.Instance, error) {
 	found := make(map[string]clouddc.Instance, len(ids))
@@ -277,7 +277,7 @@ func isStateNotAllowed(err error) bool {
 }
 
 // isPermanent reports errors that another poll will not fix: an API answer
-// 4xx other than 404 (what a 404 proves is for evidence.go to say; a
+// 4xx other than 404 (what a 404 proves is for clouddc/evidence.go to say; a
 // gateway's may pass), 408, 409 and 429, such as bad credentials, missing
 // permissions or a bad request. Transient errors (clouddc.IsTransient) and
 // every other error are polled again, up to maxPollErrors rounds in a row.
