@@ -138,8 +138,12 @@ func TestBulkPollChunksOf100(t *testing.T) {
 			t.Fatalf("a ListInstances call asked for %d IDs, the API allows %d", n, clouddc.MaxFilterIDs)
 		}
 	}
-	if rounds == 0 || len(sizes) > 3*rounds {
-		t.Errorf("%d list calls in %d rounds, want ≤ ceil(250/100)=3 per round", len(sizes), rounds)
+	// rounds counts the rounds that delivered. One more may have started
+	// and been aborted when the last waiter left (its calls are counted,
+	// the round is not): on a loaded machine the waiter can take longer
+	// than the poller's floor interval to close its watch.
+	if rounds == 0 || len(sizes) > 3*(rounds+1) {
+		t.Errorf("%d list calls in %d rounds (and at most one aborted), want ≤ ceil(250/100)=3 per round", len(sizes), rounds)
 	}
 	t.Logf("250 instances: %d batch-delete calls, %d list calls in %d rounds", f.count("DeleteInstances"), len(sizes), rounds)
 }
