@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
@@ -64,12 +66,16 @@ func (r *fleetResource) Metadata(_ context.Context, req resource.MetadataRequest
 func (r *fleetResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
 	resp.Schema = schema.Schema{
+		// Version 1 keeps the instances as a map of ID → state (version 0:
+		// an ids list and an instances list of objects); see
+		// resource_instances_upgrade.go.
+		Version: 1,
 		MarkdownDescription: "A fleet of CloudDC bare-metal instances started by one RunInstances call, all with the same image, " +
 			"network and password. Create waits until every instance is `running`. The API cannot change an instance's " +
 			"name, image, network, description or metadata in a batch, so changing any of them (or the count or placement) " +
 			"replaces the fleet; the password is changed in place. Destroy deletes the fleet in batch-delete calls of at " +
 			"most 50 instances and waits until every one is `terminated`; if some fail, the state keeps exactly those, " +
-			"so the next destroy resumes. Instances deleted outside Terraform are dropped from `ids` on refresh; " +
+			"so the next destroy resumes. Instances deleted outside Terraform are dropped from `instances` on refresh; " +
 			"the fleet is not topped up (use `terraform apply -replace` to recreate it).",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
@@ -144,12 +150,6 @@ func (r *fleetResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 				Validators:    []validator.Set{setvalidator.SizeAtLeast(1), setvalidator.ValueStringsAre(validate.LowercaseUUID())},
 				PlanModifiers: []planmodifier.Set{setplanmodifier.RequiresReplace()},
 			},
-			"ids": schema.ListAttribute{
-				MarkdownDescription: "IDs of the instances of the fleet that still exist, in creation order.",
-				ElementType:         types.StringType,
-				Computed:            true,
-				PlanModifiers:       []planmodifier.List{listplanmodifier.UseStateForUnknown()},
-			},
 			"instances": fleetInstancesAttribute(),
 		},
 		Blocks: map[string]schema.Block{
@@ -184,21 +184,26 @@ func fleetNICsAttribute() schema.Attribute {
 	}
 }
 
-// fleetInstancesAttribute is the computed instances of clouddc_instances.
+// fleetInstancesAttribute is the computed instances of clouddc_instances:
+// instance ID → state, one string per instance, because a fleet can hold
+// thousands and what Terraform and the framework do per plan grows with
+// the number of values in state, some of it quadratically (BENCHMARKS.md,
+// "Fleet scale"): a map, because Terraform's plan renderer compares a list
+// or a set with a quadratic search and a map by key; a plain attribute,
+// because the framework walks every element of a nested attribute and
+// copies the whole collection for each; strings, not objects, because
+// framework v1.19.0 pays for every value of the state once per value (the
+// context of its write-only nullification grows by one per value).
 func fleetInstancesAttribute() schema.Attribute {
-	return schema.ListNestedAttribute{
-		MarkdownDescription: "The instances of the fleet that still exist, as of the last refresh.",
-		Computed:            true,
-		PlanModifiers:       []planmodifier.List{listplanmodifier.UseStateForUnknown()},
-		NestedObject: schema.NestedAttributeObject{
-			Attributes: map[string]schema.Attribute{
-				"id": schema.StringAttribute{MarkdownDescription: "Instance ID.", Computed: true},
-				"name": schema.StringAttribute{MarkdownDescription: "Host name of the instance: CloudDC names the instances of one call " +
-					"`<name>-0001`, `<name>-0002`, ... .", Computed: true},
-				"server_id": schema.StringAttribute{MarkdownDescription: "ID of the physical server that hosts the instance.", Computed: true},
-				"state":     schema.StringAttribute{MarkdownDescription: "State of the instance (e.g. `running`, `stopped`, `error`).", Computed: true},
-			},
-		},
+	return schema.MapAttribute{
+		MarkdownDescription: "The instances of the fleet that still exist, as of the last refresh: instance ID → state " +
+			"(`running`, `stopped`, `error`, ...). `keys(clouddc_instances.x.instances)` lists the IDs (sorted); " +
+			"`for_each = clouddc_instances.x.instances` makes one of something per instance. Host names (CloudDC names the " +
+			"instances of one call `<name>-0001`, `<name>-0002`, ...), servers and addresses are in the `clouddc_instances` " +
+			"data source (`ids = keys(clouddc_instances.x.instances)`).",
+		Computed:      true,
+		ElementType:   types.StringType,
+		PlanModifiers: []planmodifier.Map{mapplanmodifier.UseStateForUnknown()},
 	}
 }
 
@@ -265,7 +270,7 @@ func (r *fleetResource) Create(ctx context.Context, req resource.CreateRequest, 
 		// they are deleted, not stranded.
 		resp.Diagnostics.AddError("Waiting for the CloudDC instances to run failed",
 			waitErrorDetail(fmt.Sprintf("%d instances were started but did not all reach running", len(ids)), "create", timeout, err)+
-				"\n\nTerraform keeps all of them in state (ids) and marks the fleet tainted; the next apply replaces it.")
+				"\n\nTerraform keeps all of them in state (instances) and marks the fleet tainted; the next apply replaces it.")
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
@@ -297,7 +302,7 @@ func (r *fleetResource) Read(ctx context.Context, req resource.ReadRequest, resp
 	}
 	timeout, diags := state.Timeouts.Read(ctx, fleetReadTimeout)
 	resp.Diagnostics.Append(diags...)
-	ids := stringsFrom(ctx, state.IDs, &resp.Diagnostics)
+	ids := state.ids(ctx, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -316,7 +321,7 @@ func (r *fleetResource) Read(ctx context.Context, req resource.ReadRequest, resp
 	if len(missing) > 0 {
 		tflog.Info(ctx, "instances of the fleet are gone; dropping them from state", map[string]any{"gone": missing})
 	}
-	state.setExisting(ids, existing)
+	state.setExisting(existing)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -340,7 +345,7 @@ func (r *fleetResource) Update(ctx context.Context, req resource.UpdateRequest, 
 	defer cancel()
 
 	if !plan.Password.Equal(state.Password) || !plan.PasswordWOVersion.Equal(state.PasswordWOVersion) {
-		ids := stringsFrom(ctx, state.IDs, &resp.Diagnostics)
+		ids := state.ids(ctx, &resp.Diagnostics)
 		if resp.Diagnostics.HasError() {
 			return
 		}
@@ -350,7 +355,7 @@ func (r *fleetResource) Update(ctx context.Context, req resource.UpdateRequest, 
 		}
 	}
 	// Everything else that can change without replacement (timeouts) needs
-	// no API call; ids and instances are kept from state by the plan.
+	// no API call; instances are kept from state by the plan.
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -368,8 +373,8 @@ func (r *fleetResource) Delete(ctx context.Context, req resource.DeleteRequest, 
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ids := stringsFrom(ctx, state.IDs, &resp.Diagnostics)
-	prior := state.instances(ctx, &resp.Diagnostics)
+	prior := state.states(ctx, &resp.Diagnostics)
+	ids := slices.Sorted(maps.Keys(prior))
 	if resp.Diagnostics.HasError() {
 		return
 	}

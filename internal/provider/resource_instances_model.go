@@ -5,7 +5,9 @@ package provider
 
 import (
 	"context"
+	"maps"
 	"regexp"
+	"slices"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -19,7 +21,8 @@ import (
 // The Terraform model of clouddc_instances (a fleet) and its conversions to
 // and from the API.
 
-// fleetModel is the state of a clouddc_instances.
+// fleetModel is the state of a clouddc_instances (schema version 1;
+// resource_instances_upgrade.go reads version 0).
 type fleetModel struct {
 	ID                types.String   `tfsdk:"id"`
 	Name              types.String   `tfsdk:"name"`
@@ -34,8 +37,7 @@ type fleetModel struct {
 	InstanceCount     types.Int64    `tfsdk:"instance_count"`
 	MinCount          types.Int64    `tfsdk:"min_count"`
 	ServerIDs         types.Set      `tfsdk:"server_ids"`
-	IDs               types.List     `tfsdk:"ids"`
-	Instances         types.List     `tfsdk:"instances"`
+	Instances         types.Map      `tfsdk:"instances"`
 	Timeouts          timeouts.Value `tfsdk:"timeouts"`
 }
 
@@ -44,26 +46,6 @@ type fleetNICModel struct {
 }
 
 var fleetNICAttrTypes = map[string]attr.Type{"subnet_id": types.StringType}
-
-// fleetInstanceAttrTypes describes one element of the computed instances list.
-var fleetInstanceAttrTypes = map[string]attr.Type{
-	"id":        types.StringType,
-	"name":      types.StringType,
-	"server_id": types.StringType,
-	"state":     types.StringType,
-}
-
-// fleetInstance is one element of the computed instances list.
-type fleetInstance struct {
-	ID       string
-	Name     string
-	ServerID string
-	State    string
-}
-
-func fleetInstanceFrom(inst clouddc.Instance) fleetInstance {
-	return fleetInstance{ID: inst.ID, Name: inst.Name, ServerID: inst.ServerID, State: inst.State}
-}
 
 // runInstancesRequest builds the RunInstances body from the plan.
 func (m *fleetModel) runInstancesRequest(ctx context.Context, password string, diags *diag.Diagnostics) *clouddc.RunInstancesRequest {
@@ -104,86 +86,62 @@ func (m *fleetModel) runInstancesRequest(ctx context.Context, password string, d
 	return req
 }
 
-// setInstances sets ids and instances.
-func (m *fleetModel) setInstances(instances []fleetInstance) {
-	ids := make([]string, 0, len(instances))
-	elems := make([]attr.Value, 0, len(instances))
-	for _, inst := range instances {
-		ids = append(ids, inst.ID)
-		elems = append(elems, types.ObjectValueMust(fleetInstanceAttrTypes, map[string]attr.Value{
-			"id":        types.StringValue(inst.ID),
-			"name":      types.StringValue(inst.Name),
-			"server_id": types.StringValue(inst.ServerID),
-			"state":     types.StringValue(inst.State),
-		}))
+// setInstances sets instances: instance ID → state.
+func (m *fleetModel) setInstances(states map[string]string) {
+	elems := make(map[string]attr.Value, len(states))
+	for id, state := range states {
+		elems[id] = types.StringValue(state)
 	}
-	m.IDs = stringListValue(ids)
-	m.Instances = types.ListValueMust(types.ObjectType{AttrTypes: fleetInstanceAttrTypes}, elems)
+	m.Instances = types.MapValueMust(types.StringType, elems)
 }
 
-// instances reads the instances list from state.
-func (m *fleetModel) instances(ctx context.Context, diags *diag.Diagnostics) []fleetInstance {
-	var raw []struct {
-		ID       types.String `tfsdk:"id"`
-		Name     types.String `tfsdk:"name"`
-		ServerID types.String `tfsdk:"server_id"`
-		State    types.String `tfsdk:"state"`
-	}
-	diags.Append(m.Instances.ElementsAs(ctx, &raw, false)...)
-	out := make([]fleetInstance, 0, len(raw))
-	for _, inst := range raw {
-		out = append(out, fleetInstance{
-			ID:       inst.ID.ValueString(),
-			Name:     inst.Name.ValueString(),
-			ServerID: inst.ServerID.ValueString(),
-			State:    inst.State.ValueString(),
-		})
-	}
-	return out
+// states reads instances (instance ID → state) from state.
+func (m *fleetModel) states(ctx context.Context, diags *diag.Diagnostics) map[string]string {
+	states := map[string]string{}
+	diags.Append(m.Instances.ElementsAs(ctx, &states, false)...)
+	return states
 }
 
-// setStarted sets ids and instances after RunInstances started ids: each
-// as the wait last saw it running, else pending.
+// ids returns the IDs of the instances in state, sorted.
+func (m *fleetModel) ids(ctx context.Context, diags *diag.Diagnostics) []string {
+	return slices.Sorted(maps.Keys(m.states(ctx, diags)))
+}
+
+// setStarted sets instances after RunInstances started ids: each in the
+// state the wait last saw it in (running), else pending.
 func (m *fleetModel) setStarted(ids []string, running map[string]clouddc.Instance) {
-	instances := make([]fleetInstance, 0, len(ids))
+	states := make(map[string]string, len(ids))
 	for _, id := range ids {
-		inst := fleetInstance{ID: id, State: clouddc.StatePending}
+		states[id] = clouddc.StatePending
 		if got, ok := running[id]; ok {
-			inst = fleetInstanceFrom(got)
-		}
-		instances = append(instances, inst)
-	}
-	m.setInstances(instances)
-}
-
-// setExisting sets ids and instances to the instances of ids that exist, in
-// the order of ids.
-func (m *fleetModel) setExisting(ids []string, existing map[string]clouddc.Instance) {
-	instances := make([]fleetInstance, 0, len(existing))
-	for _, id := range ids {
-		if inst, ok := existing[id]; ok {
-			instances = append(instances, fleetInstanceFrom(inst))
+			states[id] = got.State
 		}
 	}
-	m.setInstances(instances)
+	m.setInstances(states)
 }
 
-// keepRemaining sets ids and instances to exactly the instances a delete
-// did not finish, each with its last known state and what prior (the
-// instances in state before the delete) knew of it, so that the next
-// destroy resumes with them.
-func (m *fleetModel) keepRemaining(prior []fleetInstance, remaining []lifecycle.InstanceResult) {
-	priorByID := make(map[string]fleetInstance, len(prior))
-	for _, inst := range prior {
-		priorByID[inst.ID] = inst
+// setExisting sets instances to the instances that exist, with their state.
+func (m *fleetModel) setExisting(existing map[string]clouddc.Instance) {
+	states := make(map[string]string, len(existing))
+	for id, inst := range existing {
+		states[id] = inst.State
 	}
-	instances := make([]fleetInstance, 0, len(remaining))
+	m.setInstances(states)
+}
+
+// keepRemaining sets instances to exactly the instances a delete did not
+// finish, each in its last known state (else in the state prior, the
+// instances in state before the delete, gave it), so that the next destroy
+// resumes with them.
+func (m *fleetModel) keepRemaining(prior map[string]string, remaining []lifecycle.InstanceResult) {
+	states := make(map[string]string, len(remaining))
 	for _, res := range remaining {
-		inst := priorByID[res.ID]
-		inst.ID, inst.State = res.ID, res.State
-		instances = append(instances, inst)
+		states[res.ID] = res.State
+		if res.State == "" {
+			states[res.ID] = prior[res.ID]
+		}
 	}
-	m.setInstances(instances)
+	m.setInstances(states)
 }
 
 // fromImport flattens the instances of an import (ids, every one existing)
@@ -220,7 +178,7 @@ func (m *fleetModel) fromImport(ctx context.Context, ids []string, existing map[
 	m.VpcID = types.StringValue(first.VpcID)
 	m.NetworkInterfaces = types.ListValueMust(types.ObjectType{AttrTypes: fleetNICAttrTypes}, nics)
 	m.InstanceCount = types.Int64Value(int64(len(ids)))
-	m.setExisting(ids, existing)
+	m.setExisting(existing)
 }
 
 // importedAttributes are the attributes an import sets from fromImport; the
@@ -229,7 +187,7 @@ func (m *fleetModel) importedAttributes() []stateAttribute {
 	return []stateAttribute{
 		{"id", m.ID}, {"name", m.Name}, {"image_id", m.ImageID}, {"vpc_id", m.VpcID},
 		{"network_interfaces", m.NetworkInterfaces}, {"description", m.Description}, {"metadata", m.Metadata},
-		{"instance_count", m.InstanceCount}, {"ids", m.IDs}, {"instances", m.Instances},
+		{"instance_count", m.InstanceCount}, {"instances", m.Instances},
 	}
 }
 
