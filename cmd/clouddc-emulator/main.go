@@ -161,7 +161,9 @@ func timeout(what string) func(time.Duration) error {
 func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (*options, error) {
 	o := &options{}
 	fs := flag.NewFlagSet("clouddc-emulator", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	// The flag package would print a parse error and the whole usage; run
+	// reports the error itself, on one line. Only -h shows the usage.
+	fs.SetOutput(io.Discard)
 	c := &o.cfg
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:8787", "address to listen on; port 0 picks a free port")
 	fs.StringVar(&c.ProjectID, "project-id", emulator.DefaultProjectID, "the one project served; other project IDs in a path get 403")
@@ -211,6 +213,10 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 		return nil, envErr
 	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stderr)
+			fs.Usage()
+		}
 		return nil, err
 	}
 	if fs.NArg() > 0 {

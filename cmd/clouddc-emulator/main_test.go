@@ -472,7 +472,8 @@ func TestParseOptionsRefusesBadValues(t *testing.T) {
 }
 
 // TestRunExitCodes checks the exit codes and messages: 2 for a bad flag,
-// 1 when the emulator cannot start, each message naming what is wrong.
+// 1 when the emulator cannot start, each message one line on stderr (as
+// the README promises) naming what is wrong.
 func TestRunExitCodes(t *testing.T) {
 	dir := t.TempDir()
 	corrupt := filepath.Join(dir, "corrupt.db")
@@ -491,6 +492,8 @@ func TestRunExitCodes(t *testing.T) {
 		want []string
 	}{
 		{"bad flag value", []string{"--servers", "-3"}, exitUsage, []string{"-servers"}},
+		{"unknown flag", []string{"--fleet", "3"}, exitUsage, []string{"-fleet"}},
+		{"stray argument", []string{"serve"}, exitUsage, []string{"unexpected arguments: serve"}},
 		{"corrupt state file", []string{"--state-file", corrupt}, exitFailed, []string{corrupt, "not a clouddc-emulator state file"}},
 		{"state file is a directory", []string{"--state-file", dir}, exitFailed, []string{dir, "is a directory"}},
 		{"state file in a missing directory", []string{"--state-file", filepath.Join(dir, "no", "state.db")}, exitFailed, []string{filepath.Join(dir, "no", "state.db"), "no such file"}},
@@ -507,10 +510,28 @@ func TestRunExitCodes(t *testing.T) {
 					t.Fatalf("stderr %q does not mention %q", stderr.String(), w)
 				}
 			}
+			if lines := strings.Split(strings.TrimSuffix(stderr.String(), "\n"), "\n"); len(lines) != 1 ||
+				!strings.HasPrefix(lines[0], "clouddc-emulator: ") {
+				t.Fatalf("stderr has %d lines, want one starting with \"clouddc-emulator: \":\n%s", len(lines), stderr.String())
+			}
 			if stdout.Len() != 0 {
 				t.Fatalf("printed %q to stdout although it did not start", stdout.String())
 			}
 		})
+	}
+}
+
+// TestRunHelp: -h prints the usage, every flag included, and exits 0.
+func TestRunHelp(t *testing.T) {
+	var stdout, stderr strings.Builder
+	code := run(t.Context(), []string{"-h"}, func(string) string { return "" }, &stdout, &stderr)
+	if code != exitOK {
+		t.Fatalf("exit %d, want %d; stderr %q", code, exitOK, stderr.String())
+	}
+	for _, w := range []string{"Usage: clouddc-emulator", "-create-duration", "CLOUDDC_EMULATOR_"} {
+		if !strings.Contains(stderr.String(), w) {
+			t.Fatalf("usage does not mention %q:\n%s", w, stderr.String())
+		}
 	}
 }
 

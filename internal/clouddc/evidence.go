@@ -33,6 +33,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 )
 
@@ -106,6 +107,9 @@ func isNotFoundAnswer(err error, code string) bool {
 	return ok && e.StatusCode == http.StatusNotFound && e.Code == code
 }
 
+// notFoundWords finds "not found" in a not-found message, in any case.
+var notFoundWords = regexp.MustCompile(`(?i)not found`)
+
 // NotFoundIDs returns the IDs that a CloudDC not-found answer names, as in
 // "Instances not found: [id1, id2]" or "Physical servers ID not found: [id]".
 // It returns nil when err is not such an answer (IsNotFound) or names no IDs.
@@ -115,11 +119,15 @@ func NotFoundIDs(err error) []string {
 		return nil
 	}
 	msg := e.Message
-	i := strings.Index(strings.ToLower(msg), "not found")
-	if i < 0 {
+	// Find the words in msg itself: an offset into strings.ToLower(msg) is
+	// not one into msg when a letter's lower case has another UTF-8 length
+	// (U+212A, the Kelvin sign, is 3 bytes and "k" 1), and reading msg there
+	// would take brackets before the words for the list, or run past the end.
+	at := notFoundWords.FindStringIndex(msg)
+	if at == nil {
 		return nil
 	}
-	rest := msg[i:]
+	rest := msg[at[0]:]
 	open := strings.IndexByte(rest, '[')
 	if open < 0 {
 		return nil

@@ -324,6 +324,18 @@ func TestNotFoundOnlyFromTheAPI(t *testing.T) {
 		{"gateway page naming it", 404, `<html>Instances not found: [` + lieID1 + `]</html>`, false, false},
 		{"bare 404", 404, ``, false, false},
 		{"iMetal.0200 with status 400", 400, `{"error_code":"iMetal.0200","error_msg":"Instances not found: [` + lieID1 + `]"}`, false, false},
+		// Letters whose lower case is shorter in UTF-8 (the Kelvin sign
+		// U+212A is 3 bytes, its lower case "k" 1) must not move where the
+		// message is read: this one names lieID2 as not found, and lieID1
+		// only before the words "not found".
+		{"iMetal.0200 naming another, after letters that shrink in lower case", 404,
+			`{"error_code":"iMetal.0200","error_msg":"` + strings.Repeat("\u212a", 25) + ` [` + lieID1 + `] not found: [` + lieID2 + `]"}`, false, false},
+		// Letters whose lower case is longer (U+023A is 2 bytes, U+2C65 3) must
+		// not make the parser read past the end of the message.
+		{"iMetal.0200 after letters that grow in lower case", 404,
+			`{"error_code":"iMetal.0200","error_msg":"` + strings.Repeat("\u023a", 20) + ` not found"}`, false, false},
+		{"iMetal.0200 naming it after letters that grow in lower case", 404,
+			`{"error_code":"iMetal.0200","error_msg":"` + strings.Repeat("\u023a", 20) + ` Instances not found: [` + lieID1 + `]"}`, true, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := &recorder{replies: []reply{{status: tc.status, body: tc.body}}}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -523,5 +524,44 @@ func TestDeleteReportsOnlyObservedStates(t *testing.T) {
 	}
 	if got := derr.RemainingIDs(); !slices.Equal(got, ids) {
 		t.Errorf("RemainingIDs = %v, want both: an unknown state may still exist", got)
+	}
+}
+
+// TestDeleteKeepsInstancesTheFinalLookupNeverListed: the lookup that fills
+// in the states of the unfinished instances lists them 100 per call; when
+// the context ends after the first call, the IDs of the calls never sent
+// were not listed, so nothing shows they are gone and they must stay among
+// the remaining (they used to count as absent from a complete listing).
+func TestDeleteKeepsInstancesTheFinalLookupNeverListed(t *testing.T) {
+	for _, optimize := range []bool{true, false} {
+		t.Run("optimize="+strconv.FormatBool(optimize), func(t *testing.T) {
+			f := newFakeAPI()
+			ids := f.add(150, clouddc.StateRunning) // two list calls
+			f.deleteHook = func([]string) error {
+				return &clouddc.APIError{StatusCode: 403, Code: clouddc.CodeForbidden, Message: "Insufficient permissions"}
+			}
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			f.listHook = func(*clouddc.ListInstancesRequest) error {
+				cancel() // the first list call is answered; the context ends with it
+				return nil
+			}
+			opts := testOptions(optimize)
+			opts.MaxConcurrentCalls = 1 // one list call at a time
+			err := NewEngine(f, opts).DeleteInBatches(ctx, ids, DeleteOptions{Wait: true})
+			var derr *DeleteError
+			if !errors.As(err, &derr) {
+				t.Fatalf("DeleteInBatches = %v, want a *DeleteError", err)
+			}
+			if got := derr.RemainingIDs(); !slices.Equal(got, ids) {
+				t.Errorf("%d of %d running instances remain; the others were never listed but counted gone",
+					len(got), len(ids))
+			}
+			for _, r := range derr.Unfinished {
+				if r.Gone {
+					t.Errorf("%s is reported gone", r.ID)
+				}
+			}
+		})
 	}
 }

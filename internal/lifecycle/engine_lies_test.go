@@ -177,6 +177,15 @@ func TestEngineNeverTakesALieForGone(t *testing.T) {
 				return nil, gatewayErr("DeleteInstances")
 			}
 		}},
+		{name: "DeleteInstances answers iMetal.0200 naming another, its first ID in brackets before \"not found\"", optimize: true, lie: func(l *lyingAPI) {
+			// The Kelvin sign is shorter in lower case: a parser that
+			// finds "not found" in the lower-cased message and reads the
+			// original at that offset reads the brackets before it.
+			l.delN = func(_ context.Context, ids []string) (*clouddc.InstancesResponse, error) {
+				return nil, &clouddc.APIError{StatusCode: 404, Code: clouddc.CodeInstanceNotFound, Operation: "DeleteInstances",
+					Message: strings.Repeat("\u212a", 25) + " [" + ids[0] + "] not found: [00000000-0000-7000-8000-999999999999]"}
+			}
+		}},
 		{name: "pages of one instance", optimize: true, honest: true, lie: func(l *lyingAPI) {
 			l.list = pagedBy(l.fakeAPI, 1, 0)
 		}},

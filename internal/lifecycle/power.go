@@ -97,7 +97,8 @@ var serverOpStates = []string{
 // (a 404 iMetal.0100 naming it). It returns nil when all settled, else a
 // *PowerError naming each server that did not (with Cause set when ctx ended
 // the wait or an API call failed: the wait stops at the first failed call,
-// which the client has already retried).
+// which the client has already retried, or at an answer that does not
+// describe the server asked for).
 func WaitForPowerState(ctx context.Context, api ServerAPI, ids []string, action string, opts PowerWaitOptions) error {
 	target, err := TargetPowerState(action)
 	if err != nil {
@@ -161,6 +162,12 @@ func (w *powerWait) round(ctx context.Context, api ServerAPI) error {
 			continue
 		case err != nil:
 			return fmt.Errorf("show server %s: %w", id, err)
+		case srv == nil:
+			// Any ServerAPI, not only *clouddc.Client (which never answers
+			// so): nothing can be read from no server.
+			return fmt.Errorf("show server %s: the answer holds no server", id)
+		case srv.ID != id:
+			return fmt.Errorf("show server %s: the answer describes server %q", id, srv.ID)
 		}
 		r := ServerResult{ID: id, PowerState: srv.PowerState, OperationState: srv.OperationState, Error: srv.Error}
 		switch {

@@ -303,3 +303,46 @@ func TestWaitForPowerStateOlderDeployments(t *testing.T) {
 		t.Fatalf("want a timeout naming the stuck server, got %v", err)
 	}
 }
+
+// serverFunc is a ServerAPI from a function: any answer, however odd.
+type serverFunc func(ctx context.Context, id string) (*clouddc.PhysicalServer, error)
+
+func (f serverFunc) ShowServer(ctx context.Context, id string) (*clouddc.PhysicalServer, error) {
+	return f(ctx, id)
+}
+
+// TestWaitForPowerStateRejectsOddAnswers: an answer that does not describe
+// the server asked for ends the wait with an error naming it, never with
+// the server settled, gone or a panic.
+func TestWaitForPowerStateRejectsOddAnswers(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		show serverFunc
+		want string // the error must contain it
+	}{
+		{"no server and no error", func(context.Context, string) (*clouddc.PhysicalServer, error) {
+			return nil, nil
+		}, "no server"},
+		{"another server, settled", func(context.Context, string) (*clouddc.PhysicalServer, error) {
+			return &clouddc.PhysicalServer{ID: "other", PowerState: clouddc.PowerStateOn}, nil
+		}, "other"},
+		{"iMetal.0100 naming another server", func(context.Context, string) (*clouddc.PhysicalServer, error) {
+			return nil, &clouddc.APIError{StatusCode: 404, Code: clouddc.CodeServerNotFound, Operation: "ShowServer",
+				Message: "Physical servers ID not found: [other]"}
+		}, "iMetal.0100"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := WaitForPowerState(t.Context(), tc.show, []string{"s"}, clouddc.PowerActionOn, fastPoll)
+			var pe *PowerError
+			if !errors.As(err, &pe) || pe.Cause == nil {
+				t.Fatalf("WaitForPowerState = %v, want a *PowerError with a cause", err)
+			}
+			if !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "show server s") {
+				t.Errorf("the error does not say what was odd (%q) about server s: %v", tc.want, err)
+			}
+			if len(pe.Pending) != 1 || pe.Pending[0].ID != "s" || pe.Pending[0].Gone {
+				t.Errorf("pending %+v, want server s, not gone", pe.Pending)
+			}
+		})
+	}
+}

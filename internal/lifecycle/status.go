@@ -163,14 +163,14 @@ func (e *Engine) listChunk(ctx context.Context, ids []string) (map[string]cloudd
 }
 
 // listMany lists any number of instances by ID, MaxFilterIDs per call, a few
-// calls at a time. IDs of a failed call are in errs; IDs neither found nor in
-// errs do not exist.
+// calls at a time. IDs of a failed call, or of a call never sent because ctx
+// ended, are in errs; IDs neither found nor in errs do not exist.
 func (e *Engine) listMany(ctx context.Context, ids []string) (found map[string]clouddc.Instance, errs map[string]error, calls int) {
 	found = make(map[string]clouddc.Instance, len(ids))
 	errs = make(map[string]error)
 	parts := chunks(ids, clouddc.MaxFilterIDs)
 	var mu sync.Mutex
-	e.forEachLimited(ctx, len(parts), func(i int) {
+	calls = e.forEachLimited(ctx, len(parts), func(i int) {
 		f, err := e.listChunk(ctx, parts[i])
 		mu.Lock()
 		defer mu.Unlock()
@@ -184,16 +184,23 @@ func (e *Engine) listMany(ctx context.Context, ids []string) (found map[string]c
 			found[id] = in
 		}
 	})
-	return found, errs, len(parts)
+	for _, part := range parts[calls:] {
+		err := fmt.Errorf("list %d instances: not sent: %w", len(part), ctx.Err())
+		for _, id := range part {
+			errs[id] = err
+		}
+	}
+	return found, errs, calls
 }
 
 // showMany asks ShowInstanceStatus for every id, a few calls at a time
-// (the per-instance mode without Optimize).
+// (the per-instance mode without Optimize). IDs whose call failed, or was
+// never sent because ctx ended, are in errs.
 func (e *Engine) showMany(ctx context.Context, ids []string) (obs map[string]observation, errs map[string]error) {
 	obs = make(map[string]observation, len(ids))
 	errs = make(map[string]error)
 	var mu sync.Mutex
-	e.forEachLimited(ctx, len(ids), func(i int) {
+	sent := e.forEachLimited(ctx, len(ids), func(i int) {
 		id := ids[i]
 		st, err := e.api.ShowInstanceStatus(ctx, id)
 		if err == nil {
@@ -216,6 +223,9 @@ func (e *Engine) showMany(ctx context.Context, ids []string) (obs map[string]obs
 			errs[id] = fmt.Errorf("show status of instance %s: %w", id, err)
 		}
 	})
+	for _, id := range ids[sent:] {
+		errs[id] = fmt.Errorf("show status of instance %s: not sent: %w", id, ctx.Err())
+	}
 	return obs, errs
 }
 
@@ -229,27 +239,29 @@ func observationFromStatus(id string, st *clouddc.InstanceStatus) observation {
 }
 
 // forEachLimited runs fn(0..n-1) with at most MaxConcurrentCalls at once and
-// returns when all have returned. It stops starting new ones when ctx ends.
-func (e *Engine) forEachLimited(ctx context.Context, n int, fn func(i int)) {
+// returns when all it started have returned. It stops starting new ones when
+// ctx ends, and returns how many it started: fn ran for 0..started-1 only,
+// and the caller must not read the others as answered.
+func (e *Engine) forEachLimited(ctx context.Context, n int, fn func(i int)) (started int) {
 	if n == 1 {
 		fn(0)
-		return
+		return 1
 	}
 	sem := make(chan struct{}, e.opts.MaxConcurrentCalls)
 	var wg sync.WaitGroup
+	defer wg.Wait()
 	for i := range n {
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
-			wg.Wait()
-			return
+			return i
 		}
 		wg.Go(func() {
 			defer func() { <-sem }()
 			fn(i)
 		})
 	}
-	wg.Wait()
+	return n
 }
 
 // lookup returns one observation per id (gone when absent from the
