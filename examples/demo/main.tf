@@ -20,8 +20,8 @@ provider "clouddc" {}
 locals {
   chunk_size  = 50
   chunk_count = ceil(var.fleet_size / local.chunk_size)
-  # Known only after apply: the fleet's IDs in creation order, cut into chunks of at most 50.
-  chunks = chunklist(clouddc_instances.fleet.ids, local.chunk_size)
+  # Known only after apply: the fleet's IDs (sorted), cut into chunks of at most 50.
+  chunks = chunklist(keys(clouddc_instances.fleet.instances), local.chunk_size)
 }
 
 resource "clouddc_instances" "fleet" {

@@ -1,13 +1,13 @@
 output "fleet_size" {
   description = "How many instances the fleet has."
-  value       = length(clouddc_instances.fleet.ids)
+  value       = length(clouddc_instances.fleet.instances)
 }
 
 output "fleet_states" {
   description = "How many instances of the fleet are in each state."
   value = {
-    for state in distinct(clouddc_instances.fleet.instances[*].state) :
-    state => length([for i in clouddc_instances.fleet.instances : i if i.state == state])
+    for state in distinct(values(clouddc_instances.fleet.instances)) :
+    state => length([for id, s in clouddc_instances.fleet.instances : id if s == state])
   }
 }
 
@@ -17,6 +17,6 @@ output "chunk_sizes" {
 }
 
 output "first_instances" {
-  description = "The first three instances of the fleet."
-  value       = slice(clouddc_instances.fleet.instances, 0, min(3, length(clouddc_instances.fleet.instances)))
+  description = "The first three instances of the fleet (by ID) and their state."
+  value       = { for id in slice(keys(clouddc_instances.fleet.instances), 0, min(3, length(clouddc_instances.fleet.instances))) : id => clouddc_instances.fleet.instances[id] }
 }

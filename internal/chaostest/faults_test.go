@@ -49,7 +49,7 @@ func TestThrottlingAndServerErrors(t *testing.T) {
 			ws := newWorkspace(t, p.HCL()+fleetHCL("storm", tc.instances)+fmt.Sprintf(`
 resource "clouddc_instances_batch_delete" "chunk" {
   count        = %d
-  instance_ids = slice(sort(clouddc_instances.storm.ids), count.index * 50, count.index * 50 + 50)
+  instance_ids = slice(keys(clouddc_instances.storm.instances), count.index * 50, count.index * 50 + 50)
 }
 `, chunks))
 			tf(ctx, t, ws, applyArgs...)

@@ -188,7 +188,7 @@ func TestLyingGateway(t *testing.T) {
 		p.Endpoint = proxy.URL
 		ws := newWorkspace(t, p.HCL()+fleetHCL("liar", 3)+`
 resource "clouddc_instances_batch_delete" "all" {
-  instance_ids = clouddc_instances.liar.ids
+  instance_ids = keys(clouddc_instances.liar.instances)
 }
 `+instanceHCL("single", ""))
 		tf(ctx, t, ws, applyArgs...)

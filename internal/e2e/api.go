@@ -26,9 +26,10 @@ type API struct {
 
 // Instance is the part of a listed instance the checks look at.
 type Instance struct {
-	ID    string       `json:"id"`
-	State string       `json:"state"`
-	Error *ErrorStatus `json:"error,omitempty"`
+	ID       string       `json:"id"`
+	State    string       `json:"state"`
+	ServerID string       `json:"server_id"`
+	Error    *ErrorStatus `json:"error,omitempty"`
 }
 
 // ErrorStatus is an instance's error object.

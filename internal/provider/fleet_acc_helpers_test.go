@@ -5,6 +5,7 @@ package provider
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -57,6 +58,45 @@ func fleetCheckStates(t *testing.T, client *clouddc.Client, want string, ids ...
 	}
 	if len(wrong) > 0 {
 		return fmt.Errorf("want every instance %s, but %s", want, strings.Join(wrong, ", "))
+	}
+	return nil
+}
+
+// fleetCheckNames fails unless each of ids has a host name matching
+// pattern, as the emulator reports it.
+func fleetCheckNames(t *testing.T, client *clouddc.Client, pattern string, ids ...string) error {
+	t.Helper()
+	re := regexp.MustCompile(pattern)
+	seen := 0
+	for inst, err := range client.AllInstances(t.Context(), clouddc.ListInstancesRequest{InstanceIDs: ids}) {
+		if err != nil {
+			return fmt.Errorf("listing instances: %w", err)
+		}
+		if !re.MatchString(inst.Name) {
+			return fmt.Errorf("instance %s is named %q, want %s", inst.ID, inst.Name, pattern)
+		}
+		seen++
+	}
+	if seen != len(ids) {
+		return fmt.Errorf("the emulator lists %d of the %d instances", seen, len(ids))
+	}
+	return nil
+}
+
+// fleetCheckServers fails unless ids are placed exactly on servers (one
+// each, any order), as the emulator reports it.
+func fleetCheckServers(t *testing.T, client *clouddc.Client, ids, servers []string) error {
+	t.Helper()
+	var got []string
+	for inst, err := range client.AllInstances(t.Context(), clouddc.ListInstancesRequest{InstanceIDs: ids}) {
+		if err != nil {
+			return fmt.Errorf("listing instances: %w", err)
+		}
+		got = append(got, inst.ServerID)
+	}
+	slices.Sort(got)
+	if want := slices.Sorted(slices.Values(servers)); !slices.Equal(got, want) {
+		return fmt.Errorf("instances are on servers %v, want %v", got, want)
 	}
 	return nil
 }
@@ -137,9 +177,57 @@ func fleetPermutations(words []string) func(func([]string) bool) {
 	}
 }
 
-// fleetStateIDs reads a set or list attribute of strings (e.g. "ids" or
+// fleetStateInstances reads the instances map (instance ID → state) of the
+// fleet addr from a Terraform state.
+func fleetStateInstances(s *terraform.State, addr string) (map[string]string, error) {
+	rs, ok := s.RootModule().Resources[addr]
+	if !ok {
+		return nil, fmt.Errorf("%s not in state", addr)
+	}
+	n, err := strconv.Atoi(rs.Primary.Attributes["instances.%"])
+	if err != nil {
+		return nil, fmt.Errorf("%s.instances has no count: %w", addr, err)
+	}
+	states := make(map[string]string, n)
+	for k, v := range rs.Primary.Attributes {
+		if id, ok := strings.CutPrefix(k, "instances."); ok && id != "%" {
+			states[id] = v
+		}
+	}
+	if len(states) != n {
+		return nil, fmt.Errorf("%s.instances counts %d elements but has %d", addr, n, len(states))
+	}
+	return states, nil
+}
+
+// fleetStateIDs returns the IDs of the fleet addr in state, sorted.
+func fleetStateIDs(s *terraform.State, addr string) ([]string, error) {
+	states, err := fleetStateInstances(s, addr)
+	return slices.Sorted(maps.Keys(states)), err
+}
+
+// fleetCheckStateInstances checks that the fleet's instances in state are
+// exactly ids (any order), each in state want.
+func fleetCheckStateInstances(s *terraform.State, want string, ids ...string) error {
+	states, err := fleetStateInstances(s, fleetAddr)
+	if err != nil {
+		return err
+	}
+	got := slices.Sorted(maps.Keys(states))
+	if wantIDs := slices.Sorted(slices.Values(ids)); !slices.Equal(got, wantIDs) {
+		return fmt.Errorf("instances in state = %v, want exactly %v", got, wantIDs)
+	}
+	for id, state := range states {
+		if state != want {
+			return fmt.Errorf("instance %s is %q in state, want %q", id, state, want)
+		}
+	}
+	return nil
+}
+
+// stateStrings reads a set or list attribute of strings (e.g.
 // "instance_ids") of resource addr from a Terraform state, in index order.
-func fleetStateIDs(s *terraform.State, addr, attr string) ([]string, error) {
+func stateStrings(s *terraform.State, addr, attr string) ([]string, error) {
 	rs, ok := s.RootModule().Resources[addr]
 	if !ok {
 		return nil, fmt.Errorf("%s not in state", addr)

@@ -126,7 +126,7 @@ resource "clouddc_instances" "test" {
 }
 
 resource "clouddc_instances_batch_delete" "test" {
-  instance_ids = clouddc_instances.test.ids
+  instance_ids = keys(clouddc_instances.test.instances)
 }
 `
 	known := testAccProviderConfig(srv) + resources
@@ -144,7 +144,7 @@ provider "clouddc" {
 
 	var before []string
 	sameState := func(s *terraform.State) error {
-		ids, err := fleetStateIDs(s, fleetAddr, "ids")
+		ids, err := fleetStateIDs(s, fleetAddr)
 		if err != nil {
 			return err
 		}
@@ -162,7 +162,7 @@ provider "clouddc" {
 			{
 				Config: known,
 				Check: func(s *terraform.State) error {
-					ids, err := fleetStateIDs(s, fleetAddr, "ids")
+					ids, err := fleetStateIDs(s, fleetAddr)
 					before = ids
 					return err
 				},

@@ -39,7 +39,7 @@ func TestUnknownProviderConfiguration(t *testing.T) {
 		"clouddc_instance": {"id": tfString(id), "name": tfString("bm")},
 		"clouddc_instances": {
 			"id": tfString("f1"), "name": tfString("fleet"),
-			"ids": tftypes.NewValue(tftypes.List{ElementType: tftypes.String}, []tftypes.Value{tfString(id)}),
+			"instances": tftypes.NewValue(tftypes.Map{ElementType: tftypes.String}, map[string]tftypes.Value{id: tfString("running")}),
 		},
 		"clouddc_instances_batch_delete": {
 			"id": tfString("b1"), "instance_ids": stringSet(id), "remaining_ids": stringSet(id),

@@ -358,7 +358,7 @@ func TestAccInstancesBatchDelete_deleteTimeout(t *testing.T) {
 // as configured and remaining_ids exactly as want.
 func checkBatchIDs(s *terraform.State, configured, remaining []string) error {
 	for attr, want := range map[string][]string{"instance_ids": configured, "remaining_ids": remaining} {
-		got, err := fleetStateIDs(s, batchDeleteAddr, attr)
+		got, err := stateStrings(s, batchDeleteAddr, attr)
 		if err != nil {
 			return err
 		}

@@ -48,7 +48,7 @@ const fleetPasswordWO = `
 // *into.
 func fleetCaptureIDs(into *[]string) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
-		ids, err := fleetStateIDs(s, fleetAddr, "ids")
+		ids, err := fleetStateIDs(s, fleetAddr)
 		if err != nil {
 			return err
 		}
@@ -135,10 +135,7 @@ func TestAccInstances_lifecycle(t *testing.T) {
 				Config: fleetConfig(srv, 3, fleetPasswordWO+`  description = "first"
   metadata    = { role = "web" }`),
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(fleetAddr, tfjsonpath.New("ids"), knownvalue.ListSizeExact(3)),
-					statecheck.ExpectKnownValue(fleetAddr, tfjsonpath.New("instances"), knownvalue.ListExact([]knownvalue.Check{
-						fleetRunningInstance(), fleetRunningInstance(), fleetRunningInstance(),
-					})),
+					statecheck.ExpectKnownValue(fleetAddr, tfjsonpath.New("instances"), knownvalue.MapSizeExact(3)),
 					// A write-only password never reaches state.
 					statecheck.ExpectKnownValue(fleetAddr, tfjsonpath.New("password_wo"), knownvalue.Null()),
 					statecheck.ExpectKnownValue(fleetAddr, tfjsonpath.New("password"), knownvalue.Null()),
@@ -152,13 +149,15 @@ func TestAccInstances_lifecycle(t *testing.T) {
 						}
 						return fleetCheckStates(t, client, "running", created...)
 					},
+					func(s *terraform.State) error { return fleetCheckStateInstances(s, "running", created...) },
+					func(*terraform.State) error { return fleetCheckNames(t, client, `^fleet-node-000[1-3]$`, created...) },
 				),
 			},
 			{
 				ResourceName: fleetAddr,
 				ImportState:  true,
 				ImportStateIdFunc: func(s *terraform.State) (string, error) {
-					ids, err := fleetStateIDs(s, fleetAddr, "ids")
+					ids, err := fleetStateIDs(s, fleetAddr)
 					return strings.Join(ids, ","), err
 				},
 				ImportStateVerify: true,
@@ -180,8 +179,9 @@ func TestAccInstances_lifecycle(t *testing.T) {
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(fleetAddr, tfjsonpath.New("ids"), knownvalue.ListSizeExact(2)),
+					statecheck.ExpectKnownValue(fleetAddr, tfjsonpath.New("instances"), knownvalue.MapSizeExact(2)),
 				},
+				Check: func(s *terraform.State) error { return fleetCheckStateInstances(s, "running", created[1:]...) },
 			},
 			{
 				Config: fleetConfig(srv, 3, strings.Replace(fleetPasswordWO, "version = 1", "version = 2", 1)+`  description = "first"
@@ -214,15 +214,6 @@ func TestAccInstances_lifecycle(t *testing.T) {
 	})
 }
 
-func fleetRunningInstance() knownvalue.Check {
-	return knownvalue.ObjectExact(map[string]knownvalue.Check{
-		"id":        knownvalue.StringRegexp(regexp.MustCompile(`^[0-9a-f-]{36}$`)),
-		"name":      knownvalue.StringRegexp(regexp.MustCompile(`^fleet-node-000[1-3]$`)),
-		"server_id": knownvalue.StringRegexp(regexp.MustCompile(`^[0-9a-f-]{36}$`)),
-		"state":     knownvalue.StringExact("running"),
-	})
-}
-
 // TestAccInstances_fleet120 destroys a fleet of 120 with exactly three
 // batch-delete calls (50 + 50 + 20).
 func TestAccInstances_fleet120(t *testing.T) {
@@ -246,7 +237,7 @@ func TestAccInstances_fleet120(t *testing.T) {
 		Steps: []resource.TestStep{{
 			Config: fleetConfig(srv, 120, fleetPasswordWO),
 			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue(fleetAddr, tfjsonpath.New("ids"), knownvalue.ListSizeExact(120)),
+				statecheck.ExpectKnownValue(fleetAddr, tfjsonpath.New("instances"), knownvalue.MapSizeExact(120)),
 			},
 			Check: resource.ComposeTestCheckFunc(
 				fleetCaptureIDs(&created),
@@ -302,30 +293,16 @@ func TestAccInstances_deleteFailureKeepsState(t *testing.T) {
 					srv.Emulator.SetFaults(emulator.Faults{DeleteFailureRate: &rate})
 				},
 				Config: fleetConfig(srv, 3, fleetPasswordWO),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(fleetAddr, tfjsonpath.New("instances"), knownvalue.ListExact([]knownvalue.Check{
-						fleetInstanceInState("error"), fleetInstanceInState("error"),
-					})),
-				},
 				Check: func(s *terraform.State) error {
-					got, err := fleetStateIDs(s, fleetAddr, "ids")
-					if err != nil {
+					// Exactly the failed instances stay, each in state error.
+					if err := fleetCheckStateInstances(s, "error", failed...); err != nil {
 						return err
-					}
-					slices.Sort(got)
-					slices.Sort(failed)
-					if !slices.Equal(got, failed) {
-						return fmt.Errorf("ids in state = %v, want exactly the failed %v", got, failed)
 					}
 					return fleetCheckStates(t, client, "gone", created[0])
 				},
 			},
 		},
 	})
-}
-
-func fleetInstanceInState(state string) knownvalue.Check {
-	return knownvalue.ObjectPartial(map[string]knownvalue.Check{"state": knownvalue.StringExact(state)})
 }
 
 func TestFleetBaseName(t *testing.T) {
@@ -375,10 +352,14 @@ func TestAccInstances_placementAndMinCount(t *testing.T) {
 			Steps: []resource.TestStep{{
 				Config: fleetConfig(srv, 2, fleetPasswordWO+"  server_ids = "+fleetHCLStrings(want...)),
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(fleetAddr, tfjsonpath.New("instances"), knownvalue.SetExact([]knownvalue.Check{
-						knownvalue.ObjectPartial(map[string]knownvalue.Check{"server_id": knownvalue.StringExact(want[0])}),
-						knownvalue.ObjectPartial(map[string]knownvalue.Check{"server_id": knownvalue.StringExact(want[1])}),
-					})),
+					statecheck.ExpectKnownValue(fleetAddr, tfjsonpath.New("instances"), knownvalue.MapSizeExact(2)),
+				},
+				Check: func(s *terraform.State) error {
+					ids, err := fleetStateIDs(s, fleetAddr)
+					if err != nil {
+						return err
+					}
+					return fleetCheckServers(t, client, ids, want)
 				},
 			}},
 		})
@@ -399,7 +380,7 @@ func TestAccInstances_placementAndMinCount(t *testing.T) {
 					// At least 2 needed → the 3 there are.
 					Config: fleetConfig(srv, 5, fleetPasswordWO+"  min_count = 2"),
 					ConfigStateChecks: []statecheck.StateCheck{
-						statecheck.ExpectKnownValue(fleetAddr, tfjsonpath.New("ids"), knownvalue.ListSizeExact(3)),
+						statecheck.ExpectKnownValue(fleetAddr, tfjsonpath.New("instances"), knownvalue.MapSizeExact(3)),
 						statecheck.ExpectKnownValue(fleetAddr, tfjsonpath.New("instance_count"), knownvalue.Int64Exact(5)),
 					},
 				},

@@ -31,6 +31,16 @@ resource "clouddc_instances" "web" {
   }
 }
 
+# The instances, keyed by ID, with their state.
 output "web_ids" {
-  value = clouddc_instances.web.ids
+  value = keys(clouddc_instances.web.instances)
+}
+
+output "web_not_running" {
+  value = [for id, state in clouddc_instances.web.instances : id if state != "running"]
+}
+
+# Host names, servers and addresses of the fleet's instances.
+data "clouddc_instances" "web" {
+  ids = keys(clouddc_instances.web.instances)
 }
