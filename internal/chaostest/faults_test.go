@@ -159,7 +159,7 @@ func TestDeletionsThatFail(t *testing.T) {
 	if !ok {
 		t.Fatalf("the fleet left the state although %d instances still exist: %v", len(failed), shown)
 	}
-	if got := fleet.StringSet("ids"); !slices.Equal(got, failed) {
+	if got := fleet.MapKeys("instances"); !slices.Equal(got, failed) {
 		t.Errorf("state keeps ids %v, want exactly the failed %v", got, failed)
 	}
 
@@ -224,7 +224,7 @@ func TestInterruptedDestroy(t *testing.T) {
 	if !ok {
 		t.Fatalf("the interrupted destroy dropped the fleet from state although its 20 instances still exist; output:\n%s", res.Output)
 	}
-	if got := fleet.StringSet("ids"); !slices.Equal(got, existing) {
+	if got := fleet.MapKeys("instances"); !slices.Equal(got, existing) {
 		t.Errorf("state keeps ids %v, want the 20 still shutting-down %v", got, existing)
 	}
 

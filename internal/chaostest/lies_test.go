@@ -131,7 +131,7 @@ func instancesInState(ctx context.Context, t *testing.T, ws *e2e.Workspace) map[
 	for addr, r := range shown {
 		switch r.Type {
 		case "clouddc_instances":
-			for _, id := range r.StringSet("ids") {
+			for _, id := range r.MapKeys("instances") {
 				out[id] = addr
 			}
 		case "clouddc_instances_batch_delete":

@@ -257,6 +257,21 @@ func (r ShownResource) StringSet(attr string) []string {
 	return out
 }
 
+// MapKeys returns the keys of a map attribute (e.g. a fleet's instances),
+// sorted.
+func (r ShownResource) MapKeys(attr string) []string {
+	raw, ok := r.Values[attr].(map[string]any)
+	if !ok {
+		return nil
+	}
+	out := make([]string, 0, len(raw))
+	for k := range raw {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
 // ShowJSON returns the raw `terraform show -json [args]` document (the state,
 // or a saved plan given as argument).
 func (w *Workspace) ShowJSON(ctx context.Context, args ...string) ([]byte, error) {
