@@ -200,9 +200,9 @@ func fleetStateInstances(s *terraform.State, addr string) (map[string]string, er
 	return states, nil
 }
 
-// fleetStateIDs returns the IDs of the fleet addr in state, sorted.
-func fleetStateIDs(s *terraform.State, addr string) ([]string, error) {
-	states, err := fleetStateInstances(s, addr)
+// fleetStateIDs returns the IDs of the fleet fleetAddr in state, sorted.
+func fleetStateIDs(s *terraform.State) ([]string, error) {
+	states, err := fleetStateInstances(s, fleetAddr)
 	return slices.Sorted(maps.Keys(states)), err
 }
 

@@ -127,15 +127,6 @@ func stringSetValue(ids []string) types.Set {
 	return types.SetValueMust(types.StringType, elems)
 }
 
-// stringListValue builds a list of strings.
-func stringListValue(ids []string) types.List {
-	elems := make([]attr.Value, len(ids))
-	for i, id := range ids {
-		elems[i] = types.StringValue(id)
-	}
-	return types.ListValueMust(types.StringType, elems)
-}
-
 // stringsFrom reads the elements of a known set or list of strings.
 func stringsFrom(ctx context.Context, v interface {
 	ElementsAs(context.Context, any, bool) diag.Diagnostics

@@ -144,7 +144,7 @@ provider "clouddc" {
 
 	var before []string
 	sameState := func(s *terraform.State) error {
-		ids, err := fleetStateIDs(s, fleetAddr)
+		ids, err := fleetStateIDs(s)
 		if err != nil {
 			return err
 		}
@@ -162,7 +162,7 @@ provider "clouddc" {
 			{
 				Config: known,
 				Check: func(s *terraform.State) error {
-					ids, err := fleetStateIDs(s, fleetAddr)
+					ids, err := fleetStateIDs(s)
 					before = ids
 					return err
 				},

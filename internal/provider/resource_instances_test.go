@@ -48,7 +48,7 @@ const fleetPasswordWO = `
 // *into.
 func fleetCaptureIDs(into *[]string) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
-		ids, err := fleetStateIDs(s, fleetAddr)
+		ids, err := fleetStateIDs(s)
 		if err != nil {
 			return err
 		}
@@ -157,7 +157,7 @@ func TestAccInstances_lifecycle(t *testing.T) {
 				ResourceName: fleetAddr,
 				ImportState:  true,
 				ImportStateIdFunc: func(s *terraform.State) (string, error) {
-					ids, err := fleetStateIDs(s, fleetAddr)
+					ids, err := fleetStateIDs(s)
 					return strings.Join(ids, ","), err
 				},
 				ImportStateVerify: true,
@@ -355,7 +355,7 @@ func TestAccInstances_placementAndMinCount(t *testing.T) {
 					statecheck.ExpectKnownValue(fleetAddr, tfjsonpath.New("instances"), knownvalue.MapSizeExact(2)),
 				},
 				Check: func(s *terraform.State) error {
-					ids, err := fleetStateIDs(s, fleetAddr)
+					ids, err := fleetStateIDs(s)
 					if err != nil {
 						return err
 					}
