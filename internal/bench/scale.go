@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/clouddc-community/terraform-provider-clouddc/internal/e2e"
 )
@@ -110,6 +111,7 @@ func (r *runner) runScale(ctx context.Context, n int) (ScaleRun, error) {
 	ws.Setenv("CLOUDDC_OPTIMIZE_API_CALLS=true")
 	sc := scenario{name: fmt.Sprintf("scale %d", n), n: n}
 	r.logf("%s: setting up a fleet of %d instances", sc.name, n)
+	start := time.Now()
 	if err := r.setupFleet(ctx, ws, n); err != nil {
 		if ctx.Err() != nil {
 			return run, fmt.Errorf("%s: setup: %w", sc.name, err)
@@ -127,7 +129,7 @@ func (r *runner) runScale(ctx context.Context, n int) (ScaleRun, error) {
 		return run, nil
 	}
 	run.StateBytes = fi.Size()
-	r.logf("  state %d bytes (%.0f per instance)", run.StateBytes, run.StatePerInstance())
+	r.logf("  setup took %s; state %d bytes (%.0f per instance)", time.Since(start).Round(100*time.Millisecond), run.StateBytes, run.StatePerInstance())
 
 	for _, m := range []struct {
 		st  step
