@@ -27,10 +27,14 @@ type Config struct {
 	WorkDir        string
 	DeleteDuration time.Duration
 	CreateDuration time.Duration
-	Fleet          int // scenario 1: instances of one clouddc_instances
-	Adopted        int // scenario 2: instances adopted by batch-delete resources of 50
-	Singles        int // scenario 3: clouddc_instance resources
-	Log            io.Writer
+	Fleet          int   // scenario 1: instances of one clouddc_instances
+	Adopted        int   // scenario 2: instances adopted by batch-delete resources of 50
+	Singles        int   // scenario 3: clouddc_instance resources
+	Scale          []int // fleet sizes of the scale table, smallest first is the growth base
+	// CPUProfileDir, if set, is where the provider writes a CPU profile of
+	// each measured command of the scale table (CLOUDDC_CPUPROFILE).
+	CPUProfileDir string
+	Log           io.Writer
 }
 
 // Measurement is one measured terraform command.
@@ -80,6 +84,8 @@ type step struct {
 	args  []string
 	// gone: after the step every instance must be terminated.
 	gone bool
+	// noChanges: the step is a plan that must find nothing to change.
+	noChanges bool
 }
 
 type runner struct {
@@ -87,17 +93,27 @@ type runner struct {
 	emu *e2e.Emulator
 }
 
-// Run starts the emulator and measures every scenario with the
-// optimisations on and then off.
-func Run(ctx context.Context, cfg Config) ([]Measurement, error) {
-	servers := max(cfg.Fleet, cfg.Adopted, cfg.Singles) + 50
+// Results are everything Run measured.
+type Results struct {
+	Measurements []Measurement // scenarios 1–3, optimisations on and off
+	Scale        []ScaleRun    // the scale table, in the order of Config.Scale
+}
+
+// Run starts the emulator, measures every scenario with the optimisations
+// on and then off, and then the scale table.
+func Run(ctx context.Context, cfg Config) (Results, error) {
+	servers := max(cfg.Fleet, cfg.Adopted, cfg.Singles)
+	for _, n := range cfg.Scale {
+		servers = max(servers, n)
+	}
+	servers += 50
 	emu, err := e2e.StartEmulator(ctx, cfg.Bins.Emulator,
 		"--listen", "127.0.0.1:0", "--project-id", projectID, "--token", token,
 		"--servers", strconv.Itoa(servers),
 		"--create-duration", cfg.CreateDuration.String(), "--delete-duration", cfg.DeleteDuration.String(),
 		"--terminated-ttl", "1h", "--log-level", "warn")
 	if err != nil {
-		return nil, err
+		return Results{}, err
 	}
 	defer func() { _ = emu.Stop() }()
 	r := &runner{cfg: cfg, emu: emu}
@@ -107,21 +123,31 @@ func Run(ctx context.Context, cfg Config) ([]Measurement, error) {
 		return step{label: "destroy", args: []string{"destroy", "-auto-approve", "-input=false", "-no-color", "-parallelism=" + strconv.Itoa(p)}, gone: true}
 	}
 	scenarios := []scenario{
-		{name: "1. fleet → destroy", n: cfg.Fleet, setup: r.setupFleet, steps: []step{destroy(10)}},
+		{name: "1. fleet → destroy", n: cfg.Fleet, setup: func(ctx context.Context, ws *e2e.Workspace) error { return r.setupFleet(ctx, ws, cfg.Fleet) }, steps: []step{destroy(10)}},
 		{name: "2. adopted by batch-delete resources → destroy", n: cfg.Adopted, setup: r.setupAdopted, steps: []step{destroy(20)}},
 		{name: "3. clouddc_instance resources → refresh, destroy", n: cfg.Singles, setup: r.setupSingles, steps: []step{
 			{label: "plan -refresh-only", args: []string{"plan", "-refresh-only", "-input=false", "-no-color", "-parallelism=50"}},
 			destroy(50),
 		}},
 	}
-	var out []Measurement
+	var out Results
 	for _, sc := range scenarios {
+		if sc.n == 0 {
+			continue
+		}
 		for _, optimize := range []bool{true, false} {
 			ms, err := r.runScenario(ctx, sc, optimize)
-			out = append(out, ms...)
+			out.Measurements = append(out.Measurements, ms...)
 			if err != nil {
 				return out, err
 			}
+		}
+	}
+	for _, n := range cfg.Scale {
+		run, err := r.runScale(ctx, n)
+		out.Scale = append(out.Scale, run)
+		if err != nil {
+			return out, err
 		}
 	}
 	return out, nil
@@ -197,6 +223,9 @@ func (r *runner) measure(ctx context.Context, ws *e2e.Workspace, sc scenario, st
 		m.Err = "terraform failed: " + lastLine(res.Output)
 		r.logf("%v", runErr)
 		return m, nil
+	}
+	if st.noChanges && !strings.Contains(res.Output, "No changes.") {
+		m.Err = "the plan is not empty: " + lastLine(res.Output)
 	}
 	if st.gone {
 		if n := after.Instances["terminated"]; n < int64(sc.n) {
@@ -288,7 +317,7 @@ func (r *runner) apply(ctx context.Context, ws *e2e.Workspace, config string, pa
 	return err
 }
 
-func (r *runner) setupFleet(ctx context.Context, ws *e2e.Workspace) error {
+func (r *runner) setupFleet(ctx context.Context, ws *e2e.Workspace, n int) error {
 	return r.apply(ctx, ws, r.providerHCL()+fmt.Sprintf(`
 resource "clouddc_instances" "fleet" {
   name               = "bench-fleet"
@@ -298,7 +327,7 @@ resource "clouddc_instances" "fleet" {
   instance_count     = %d
   network_interfaces = [{ subnet_id = %q }]
 }
-`, e2e.SeedImageID, e2e.SeedVpcID, e2e.SeedPassword, r.cfg.Fleet, e2e.SeedSubnetID), 10)
+`, e2e.SeedImageID, e2e.SeedVpcID, e2e.SeedPassword, n, e2e.SeedSubnetID), 10)
 }
 
 func (r *runner) setupAdopted(ctx context.Context, ws *e2e.Workspace) error {

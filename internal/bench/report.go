@@ -67,7 +67,8 @@ func statusCalls(m Measurement) int64 {
 }
 
 // Evaluate checks the measurements against the targets of the issue.
-func Evaluate(ms []Measurement, deleteDuration time.Duration, emu *EmulatorResult) []Target {
+func Evaluate(res Results, deleteDuration time.Duration, emu *EmulatorResult) []Target {
+	ms := res.Measurements
 	var ts []Target
 	add := func(name string, pass bool, format string, args ...any) {
 		ts = append(ts, Target{Name: name, Pass: pass, Measured: fmt.Sprintf(format, args...)})
@@ -118,11 +119,12 @@ func Evaluate(ms []Measurement, deleteDuration time.Duration, emu *EmulatorResul
 	} else {
 		missing("emulator ShowInstanceStatus benchmark")
 	}
-	return ts
+	return append(ts, evaluateScale(res.Scale, deleteDuration)...)
 }
 
 // Markdown renders the whole report.
-func Markdown(env Environment, ms []Measurement, emu *EmulatorResult, targets []Target) string {
+func Markdown(env Environment, res Results, emu *EmulatorResult, targets []Target) string {
+	ms := res.Measurements
 	var b strings.Builder
 	b.WriteString("# Benchmarks\n\n")
 	b.WriteString("Fleet-scale destroy of CloudDC instances with the provider's API-call optimisations (bulk status polling,\n" +
@@ -132,7 +134,19 @@ func Markdown(env Environment, ms []Measurement, emu *EmulatorResult, targets []
 		"`/_emulator/stats` deltas over the measured command (its refresh included), peak RSS is the provider processes'\n" +
 		"`VmHWM`. \"First delete at\" and \"all terminated at\" are when the emulator saw the first delete call and every\n" +
 		"instance terminated, from the command's start (polled every 50 ms): before the first is Terraform's own work\n" +
-		"(start, refresh, plan, provider restarts), between them the emulated deletion, after the second the wait's lag.\n\n")
+		"(start, refresh, plan, provider restarts), between them the emulated deletion, after the second the wait's lag.\n\n" +
+		"The **scale** table is one `clouddc_instances` fleet of N instances, optimisations on, in a workspace of its own:\n" +
+		"`terraform apply` sets it up (not measured), then `terraform plan -refresh=false`, the refresh\n" +
+		"(`terraform plan -refresh-only`) and `terraform destroy` run in that order; both plans must find no changes. Its\n" +
+		"columns: state B / instance is `terraform.tfstate`'s size after the apply ÷ N; each command's wall time; refresh\n" +
+		"and destroy calls / instance are the emulator's request deltas over that command ÷ N (the destroy's include its\n" +
+		"own refresh); the destroy's phases as above (before the first delete call; deleting, to every instance\n" +
+		"terminated; lag, from then to exit); peak RSS is the highest over the three commands. The growth table divides\n" +
+		"each phase's time at N by its time at the smallest N: 10× from 1000 to 10,000 is linear.\n\n" +
+		"To profile the provider, start it with `CLOUDDC_CPUPROFILE=PREFIX`: every provider process Terraform starts\n" +
+		"writes `PREFIX.<pid>.pprof`, e.g. `CLOUDDC_CPUPROFILE=/tmp/p terraform plan -refresh=false`, then\n" +
+		"`go tool pprof -top /tmp/p.<pid>.pprof` (the provider's CPU only; Terraform's own is not in it).\n" +
+		"`go run ./internal/bench/cmd/clouddc-bench -cpuprofile DIR` does this for every command of the scale table.\n\n")
 	fmt.Fprintf(&b, "Measured %s on %d CPUs, %s, %s; emulator `--delete-duration %s --create-duration %s`.\n\n",
 		env.Date.UTC().Format("2006-01-02 15:04 MST"), env.CPUs, env.GoVersion, env.Terraform, env.DeleteDuration, env.CreateDuration)
 
@@ -161,6 +175,8 @@ func Markdown(env Environment, ms []Measurement, emu *EmulatorResult, targets []
 				ratio(off.Wall.Seconds(), on.Wall.Seconds()), ratio(float64(off.TotalCalls()), float64(on.TotalCalls())), ratio(off.PeakRSSMiB, on.PeakRSSMiB))
 		}
 	}
+
+	writeScale(&b, res.Scale)
 
 	b.WriteString("\n## Emulator: ShowInstanceStatus with 10,000 instances\n\n")
 	switch {
@@ -205,4 +221,193 @@ func ratio(off, on float64) string {
 		return "–"
 	}
 	return fmt.Sprintf("%.1f×", off/on)
+}
+
+// scalePhase is one timed phase of a ScaleRun; seconds reports false when
+// the phase was not measured (its command failed or did not run, or the
+// timeline did not see it).
+type scalePhase struct {
+	name    string
+	seconds func(ScaleRun) (float64, bool)
+}
+
+func measured(m Measurement) bool { return m.Command != "" && m.Err == "" }
+
+var scalePhases = []scalePhase{
+	{"`plan -refresh=false`", func(s ScaleRun) (float64, bool) { return s.Plan.Wall.Seconds(), measured(s.Plan) }},
+	{"refresh", func(s ScaleRun) (float64, bool) { return s.Refresh.Wall.Seconds(), measured(s.Refresh) }},
+	{"destroy wall", func(s ScaleRun) (float64, bool) { return s.Destroy.Wall.Seconds(), measured(s.Destroy) }},
+	{"destroy: before the first delete", func(s ScaleRun) (float64, bool) {
+		return s.Destroy.FirstDelete.Seconds(), measured(s.Destroy) && s.Destroy.FirstDelete > 0
+	}},
+	{"destroy: deleting", func(s ScaleRun) (float64, bool) {
+		d := s.Destroy
+		return (d.AllTerminated - d.FirstDelete).Seconds(), measured(d) && d.FirstDelete > 0 && d.AllTerminated > 0
+	}},
+	{"destroy: lag", func(s ScaleRun) (float64, bool) {
+		d := s.Destroy
+		return (d.Wall - d.AllTerminated).Seconds(), measured(d) && d.AllTerminated > 0
+	}},
+}
+
+// scaleBase is the growth base: the complete run of the smallest N.
+func scaleBase(runs []ScaleRun) (ScaleRun, bool) {
+	var base ScaleRun
+	found := false
+	for _, s := range runs {
+		if len(s.Failures()) == 0 && (!found || s.N < base.N) {
+			base, found = s, true
+		}
+	}
+	return base, found
+}
+
+// growth is phase p's time at s ÷ its time at base.
+func growth(p scalePhase, s, base ScaleRun) (float64, bool) {
+	v, ok := p.seconds(s)
+	b, okBase := p.seconds(base)
+	if !ok || !okBase || b <= 0 {
+		return 0, false
+	}
+	return v / b, true
+}
+
+func writeScale(b *strings.Builder, runs []ScaleRun) {
+	b.WriteString("\n## Scale: one `clouddc_instances` fleet of N instances (optimisations on)\n\n")
+	if len(runs) == 0 {
+		b.WriteString("Not run.\n")
+		return
+	}
+	b.WriteString("| N | State B / instance | `plan -refresh=false` s | Refresh s | Refresh calls / instance | Destroy wall s | Before first delete s | Deleting s | Lag s | Destroy calls / instance | Destroy calls by operation | Peak RSS MB |\n")
+	b.WriteString("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|\n")
+	for _, s := range runs {
+		secs := make([]string, len(scalePhases))
+		for i, p := range scalePhases {
+			secs[i] = "–"
+			if v, ok := p.seconds(s); ok {
+				secs[i] = fmt.Sprintf("%.2f", v)
+			}
+		}
+		state, refreshCalls, destroyCalls, destroyOps := "–", "–", "–", "–"
+		if s.StateBytes > 0 {
+			state = fmt.Sprintf("%.0f", s.StatePerInstance())
+		}
+		if measured(s.Refresh) {
+			refreshCalls = fmt.Sprintf("%.3f", s.Refresh.PerInstance(s.Refresh.TotalCalls()))
+		}
+		if measured(s.Destroy) {
+			destroyCalls = fmt.Sprintf("%.3f", s.Destroy.PerInstance(s.Destroy.TotalCalls()))
+			destroyOps = formatCalls(s.Destroy.Calls)
+		}
+		fmt.Fprintf(b, "| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %.0f |\n",
+			s.N, state, secs[0], secs[1], refreshCalls, secs[2], secs[3], secs[4], secs[5], destroyCalls, destroyOps, s.PeakRSSMiB()*1.048576)
+	}
+	for _, s := range runs {
+		for _, f := range s.Failures() {
+			fmt.Fprintf(b, "\nN = %d failed: %s\n", s.N, strings.ReplaceAll(f, "|", "\\|"))
+		}
+	}
+
+	base, ok := scaleBase(runs)
+	if !ok {
+		b.WriteString("\nNo complete run to measure growth from.\n")
+		return
+	}
+	fmt.Fprintf(b, "\n### Growth: time at N ÷ time at N = %d\n\n| N |", base.N)
+	for _, p := range scalePhases {
+		fmt.Fprintf(b, " %s |", p.name)
+	}
+	b.WriteString("\n|---:|" + strings.Repeat("---:|", len(scalePhases)) + "\n")
+	for _, s := range runs {
+		fmt.Fprintf(b, "| %d |", s.N)
+		for _, p := range scalePhases {
+			if g, ok := growth(p, s, base); ok {
+				fmt.Fprintf(b, " %.2f× |", g)
+			} else {
+				b.WriteString(" – |")
+			}
+		}
+		b.WriteString("\n")
+	}
+}
+
+// Targets of the scale table, at its largest N.
+const (
+	scalePlanLimit    = 3 * time.Second
+	scaleDestroySlack = 4 * time.Second
+	scaleCallsLimit   = 0.15
+	scaleRSSLimitMB   = 150
+	scaleGrowthLimit  = 10
+)
+
+func evaluateScale(runs []ScaleRun, deleteDuration time.Duration) []Target {
+	if len(runs) == 0 {
+		return []Target{{Name: "scale table", Measured: "not measured"}}
+	}
+	top := runs[0]
+	for _, s := range runs {
+		if s.N > top.N {
+			top = s
+		}
+	}
+	var ts []Target
+	add := func(name string, pass bool, format string, args ...any) {
+		ts = append(ts, Target{Name: name, Pass: pass, Measured: fmt.Sprintf(format, args...)})
+	}
+	notMeasured := func(name, why string) { ts = append(ts, Target{Name: name, Measured: "not measured: " + why}) }
+	fleet := fmt.Sprintf("fleet of %d", top.N)
+	why := "not observed"
+	if f := top.Failures(); len(f) > 0 {
+		why = strings.ReplaceAll(f[0], "|", "\\|")
+	}
+
+	name := fmt.Sprintf("%s: `plan -refresh=false` ≤ %.0f s", fleet, scalePlanLimit.Seconds())
+	if measured(top.Plan) {
+		add(name, top.Plan.Wall <= scalePlanLimit, "%.2f s", top.Plan.Wall.Seconds())
+	} else {
+		notMeasured(name, why)
+	}
+	limit := deleteDuration + scaleDestroySlack
+	name = fmt.Sprintf("%s: destroy wall ≤ delete-duration + %.0f s", fleet, scaleDestroySlack.Seconds())
+	if d := top.Destroy; measured(d) {
+		add(name, d.Wall <= limit, "%.2f s (limit %.0f s; %s)", d.Wall.Seconds(), limit.Seconds(), phases(d))
+	} else {
+		notMeasured(name, why)
+	}
+	for _, c := range []struct {
+		label string
+		m     Measurement
+	}{{"destroy", top.Destroy}, {"refresh", top.Refresh}} {
+		name = fmt.Sprintf("%s: %s ≤ %.2f API calls per instance", fleet, c.label, scaleCallsLimit)
+		if measured(c.m) {
+			per := c.m.PerInstance(c.m.TotalCalls())
+			add(name, per <= scaleCallsLimit, "%.3f (%s)", per, formatCalls(c.m.Calls))
+		} else {
+			notMeasured(name, why)
+		}
+	}
+	name = fmt.Sprintf("%s: provider peak RSS ≤ %d MB", fleet, scaleRSSLimitMB)
+	if peak := top.PeakRSSMiB() * 1.048576; len(top.Failures()) == 0 && peak > 0 {
+		add(name, peak <= scaleRSSLimitMB, "%.0f MB", peak)
+	} else {
+		notMeasured(name, why)
+	}
+
+	base, ok := scaleBase(runs)
+	for _, p := range scalePhases {
+		if !ok || base.N == top.N {
+			notMeasured(fmt.Sprintf("growth to %d ≤ %d× for %s", top.N, scaleGrowthLimit, p.name), "no smaller complete run to compare with")
+			continue
+		}
+		name := fmt.Sprintf("growth %d → %d ≤ %d× for %s", base.N, top.N, scaleGrowthLimit, p.name)
+		g, gok := growth(p, top, base)
+		if !gok {
+			notMeasured(name, why)
+			continue
+		}
+		v, _ := p.seconds(top)
+		b, _ := p.seconds(base)
+		add(name, g <= scaleGrowthLimit, "%.2f× (%.2f s → %.2f s)", g, b, v)
+	}
+	return ts
 }

@@ -81,7 +81,7 @@ func targetByName(ts []Target, prefix string) (Target, bool) {
 
 func TestEvaluate(t *testing.T) {
 	emu := &EmulatorResult{ReqPerSec: 8000, P99: "1 ms"}
-	good := Evaluate(measurements(5*time.Second, 20), 3*time.Second, emu)
+	good := Evaluate(Results{Measurements: measurements(5*time.Second, 20)}, 3*time.Second, emu)
 	for _, name := range []string{"1: wall", "1: ≤ 20 batch", "1: ≤ 0.15", "3: ≤ 10 batch", "3: status", "3: refresh", "provider peak", "emulator"} {
 		tg, ok := targetByName(good, name)
 		if !ok || !tg.Pass {
@@ -92,7 +92,7 @@ func TestEvaluate(t *testing.T) {
 		t.Errorf("the unmeasured scenario 2 = %+v (found %v), want a reported miss", tg, ok)
 	}
 
-	bad := Evaluate(measurements(7*time.Second, 21), 3*time.Second, &EmulatorResult{ReqPerSec: 4000, P99: "9 ms"})
+	bad := Evaluate(Results{Measurements: measurements(7*time.Second, 21)}, 3*time.Second, &EmulatorResult{ReqPerSec: 4000, P99: "9 ms"})
 	for _, name := range []string{"1: wall", "1: ≤ 20 batch", "emulator"} {
 		if tg, _ := targetByName(bad, name); tg.Pass {
 			t.Errorf("target %q passes with %s, want a miss", name, tg.Measured)
@@ -100,7 +100,7 @@ func TestEvaluate(t *testing.T) {
 	}
 	failed := measurements(time.Second, 1)
 	failed[0].Err = "terraform failed"
-	if tg, _ := targetByName(Evaluate(failed, 3*time.Second, emu), "1: wall"); tg.Pass {
+	if tg, _ := targetByName(Evaluate(Results{Measurements: failed}, 3*time.Second, emu), "1: wall"); tg.Pass {
 		t.Error("a failed run passes its wall-time target")
 	}
 }
@@ -108,7 +108,7 @@ func TestEvaluate(t *testing.T) {
 func TestMarkdown(t *testing.T) {
 	ms := measurements(5*time.Second, 20)
 	emu := &EmulatorResult{Command: "go test -bench", Line: "BenchmarkShowInstanceStatus-2 1 2 ns/op", ReqPerSec: 8000, P99: "1 ms"}
-	md := Markdown(Environment{Date: time.Unix(0, 0), CPUs: 2, DeleteDuration: 3 * time.Second}, ms, emu, Evaluate(ms, 3*time.Second, emu))
+	md := Markdown(Environment{Date: time.Unix(0, 0), CPUs: 2, DeleteDuration: 3 * time.Second}, Results{Measurements: ms}, emu, Evaluate(Results{Measurements: ms}, 3*time.Second, emu))
 	for _, want := range []string{
 		"| 1. fleet | `terraform destroy` | on | 1000 | 5.00 | 1.50 | 4.60 | ListInstances 80, DeleteInstances 20 | 100 | 0.100 |",
 		"| 1. fleet | `terraform destroy` | 4.0× | 50.2× |", // wall 20/5, calls 5020/100

@@ -3,8 +3,9 @@
 
 // Command clouddc-bench is `make bench`: it builds the provider and the
 // emulator, measures fleet-scale destroys with real terraform with the
-// provider's optimisations on and off, runs the emulator's
-// ShowInstanceStatus benchmark, prints the report and writes it to
+// provider's optimisations on and off, measures plan, refresh and destroy
+// of one fleet at growing sizes (the scale table, -scale), runs the
+// emulator's ShowInstanceStatus benchmark, prints the report and writes it to
 // BENCHMARKS.md. It exits non-zero when a measured command fails; a missed
 // target is reported, not an error.
 package main
@@ -19,6 +20,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"syscall"
 	"time"
 
@@ -35,13 +37,27 @@ func main() {
 
 func run() error {
 	out := flag.String("out", "BENCHMARKS.md", "write the Markdown report here (relative to the module root); empty: print only")
-	fleet := flag.Int("fleet", 1000, "instances of the clouddc_instances fleet (scenario 1)")
-	adopted := flag.Int("adopted", 1000, "instances adopted by batch-delete resources of 50 (scenario 2)")
-	singles := flag.Int("singles", 200, "clouddc_instance resources (scenario 3)")
+	fleet := flag.Int("fleet", 1000, "instances of the clouddc_instances fleet (scenario 1); 0: skip it")
+	adopted := flag.Int("adopted", 1000, "instances adopted by batch-delete resources of 50 (scenario 2); 0: skip it")
+	singles := flag.Int("singles", 200, "clouddc_instance resources (scenario 3); 0: skip it")
 	deleteDuration := flag.Duration("delete-duration", 3*time.Second, "emulator --delete-duration")
 	createDuration := flag.Duration("create-duration", 500*time.Millisecond, "emulator --create-duration")
+	scale := flag.String("scale", "1000,2000,5000,10000", "fleet sizes of the scale table, comma-separated; empty: skip it")
+	cpuProfile := flag.String("cpuprofile", "", "directory for the provider's CPU profiles of the scale table's commands (CLOUDDC_CPUPROFILE); empty: none")
 	skipEmu := flag.Bool("skip-emulator-bench", false, "do not run the emulator's Go benchmark")
 	flag.Parse()
+	sizes, err := bench.ParseSizes(*scale)
+	if err != nil {
+		return fmt.Errorf("-scale: %w", err)
+	}
+	if *cpuProfile != "" {
+		if *cpuProfile, err = filepath.Abs(*cpuProfile); err != nil {
+			return fmt.Errorf("-cpuprofile: %w", err)
+		}
+		if err := os.MkdirAll(*cpuProfile, 0o755); err != nil {
+			return fmt.Errorf("-cpuprofile: %w", err)
+		}
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -68,9 +84,10 @@ func run() error {
 		Bins: bins, WorkDir: filepath.Join(tmp, "work"),
 		DeleteDuration: *deleteDuration, CreateDuration: *createDuration,
 		Fleet: *fleet, Adopted: *adopted, Singles: *singles,
+		Scale: sizes, CPUProfileDir: *cpuProfile,
 		Log: os.Stdout,
 	}
-	ms, runErr := bench.Run(ctx, cfg)
+	res, runErr := bench.Run(ctx, cfg)
 
 	var emu *bench.EmulatorResult
 	if !*skipEmu && runErr == nil {
@@ -81,7 +98,7 @@ func run() error {
 		Date: time.Now(), GoVersion: runtime.Version(), Terraform: terraformVersion(ctx),
 		CPUs: runtime.NumCPU(), DeleteDuration: *deleteDuration, CreateDuration: *createDuration,
 	}
-	report := bench.Markdown(env, ms, emu, bench.Evaluate(ms, *deleteDuration, emu))
+	report := bench.Markdown(env, res, emu, bench.Evaluate(res, *deleteDuration, emu))
 	fmt.Println()
 	fmt.Print(report)
 	if *out != "" && runErr == nil {
@@ -98,9 +115,14 @@ func run() error {
 	if runErr != nil {
 		return runErr
 	}
-	for _, m := range ms {
+	for _, m := range res.Measurements {
 		if m.Err != "" {
 			return fmt.Errorf("%s (%s, optimisations on=%v): %s", m.Scenario, m.Command, m.Optimize, m.Err)
+		}
+	}
+	for _, s := range res.Scale {
+		if f := s.Failures(); len(f) > 0 {
+			return fmt.Errorf("scale %d: %s", s.N, strings.Join(f, "; "))
 		}
 	}
 	return nil
