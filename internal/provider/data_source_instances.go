@@ -35,6 +35,12 @@ type instancesDataSource struct {
 	data *providerData
 }
 
+// instancesPageSize is the ListInstances page size: the most the API
+// serves (limit 10–1000; unset is 10). At 10 a page, 10,000 instances
+// took 1,000 round trips (and the emulator scans every instance per page
+// to count them).
+const instancesPageSize = 1000
+
 // instanceStateFilters are the states the instance_state filter accepts.
 var instanceStateFilters = []string{
 	clouddc.StatePending, clouddc.StateRunning, clouddc.StateStopping, clouddc.StateStopped,
@@ -115,7 +121,7 @@ func (d *instancesDataSource) Read(ctx context.Context, req datasource.ReadReque
 	}
 	ctx, cancel := readContext(ctx, m.Timeouts, &resp.Diagnostics)
 	defer cancel()
-	q := clouddc.ListInstancesRequest{InstanceState: m.State.ValueString()}
+	q := clouddc.ListInstancesRequest{InstanceState: m.State.ValueString(), Limit: instancesPageSize}
 	if !m.IDsFilter.IsNull() {
 		resp.Diagnostics.Append(m.IDsFilter.ElementsAs(ctx, &q.InstanceIDs, false)...)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
@@ -84,4 +85,31 @@ data "clouddc_instances" "stopped" {
 			},
 		},
 	})
+}
+
+// TestInstancesDataSourceReadPages reads clouddc_instances through the
+// protocol server and checks that it asks for the largest pages the API
+// serves: 2,500 instances are three ListInstances requests, not 250.
+func TestInstancesDataSourceReadPages(t *testing.T) {
+	const n = 2500
+	srv := newAccEmulator(t, emulator.Config{Servers: n})
+	seedInstancesRPC(t, srv, n)
+	server, typ := instancesRPCServer(t, srv)
+	before := srv.Emulator.Stats().Requests["ListInstances"]
+	resp, err := server.ReadDataSource(t.Context(), &tfprotov6.ReadDataSourceRequest{
+		TypeName: "clouddc_instances",
+		Config:   encodeRPC(t, typ, nil),
+	})
+	if err != nil {
+		t.Fatalf("ReadDataSource: %v", err)
+	}
+	if text := errorText(resp.Diagnostics); text != "" {
+		t.Fatalf("ReadDataSource:\n%s", text)
+	}
+	if got := listedInstancesRPC(t, typ, resp.State); got != n {
+		t.Fatalf("the data source lists %d instances, want %d", got, n)
+	}
+	if got := srv.Emulator.Stats().Requests["ListInstances"] - before; got != 3 {
+		t.Fatalf("reading %d instances took %d ListInstances requests, want 3 pages of %d", n, got, instancesPageSize)
+	}
 }
