@@ -132,17 +132,20 @@ func (d *instancesDataSource) Read(ctx context.Context, req datasource.ReadReque
 		return
 	}
 
-	m.Instances = []instanceSummaryData{}
-	m.InstanceIDs = []string{}
+	var listed []clouddc.Instance
 	for in, err := range d.data.client.AllInstances(ctx, q) {
 		if err != nil {
 			resp.Diagnostics.AddError("Cannot list instances", err.Error())
 			return
 		}
-		m.Instances = append(m.Instances, instanceSummary(in))
-		m.InstanceIDs = append(m.InstanceIDs, in.ID)
+		listed = append(listed, in)
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	state, diags := m.state(ctx, listed)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
 }
 
 // instanceSummariesAttribute is the computed instances of the clouddc_instances
