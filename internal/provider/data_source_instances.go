@@ -35,6 +35,12 @@ type instancesDataSource struct {
 	data *providerData
 }
 
+// instancesPageSize is the ListInstances page size: the most the API
+// serves (limit 10–1000; unset is 10). At 10 a page, 10,000 instances
+// took 1,000 round trips (and the emulator scans every instance per page
+// to count them).
+const instancesPageSize = 1000
+
 // instanceStateFilters are the states the instance_state filter accepts.
 var instanceStateFilters = []string{
 	clouddc.StatePending, clouddc.StateRunning, clouddc.StateStopping, clouddc.StateStopped,
@@ -115,7 +121,7 @@ func (d *instancesDataSource) Read(ctx context.Context, req datasource.ReadReque
 	}
 	ctx, cancel := readContext(ctx, m.Timeouts, &resp.Diagnostics)
 	defer cancel()
-	q := clouddc.ListInstancesRequest{InstanceState: m.State.ValueString()}
+	q := clouddc.ListInstancesRequest{InstanceState: m.State.ValueString(), Limit: instancesPageSize}
 	if !m.IDsFilter.IsNull() {
 		resp.Diagnostics.Append(m.IDsFilter.ElementsAs(ctx, &q.InstanceIDs, false)...)
 	}
@@ -126,17 +132,20 @@ func (d *instancesDataSource) Read(ctx context.Context, req datasource.ReadReque
 		return
 	}
 
-	m.Instances = []instanceSummaryData{}
-	m.InstanceIDs = []string{}
+	var listed []clouddc.Instance
 	for in, err := range d.data.client.AllInstances(ctx, q) {
 		if err != nil {
 			resp.Diagnostics.AddError("Cannot list instances", err.Error())
 			return
 		}
-		m.Instances = append(m.Instances, instanceSummary(in))
-		m.InstanceIDs = append(m.InstanceIDs, in.ID)
+		listed = append(listed, in)
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	state, diags := m.state(ctx, listed)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
 }
 
 // instanceSummariesAttribute is the computed instances of the clouddc_instances
