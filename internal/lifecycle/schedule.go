@@ -65,3 +65,46 @@ func sleep(ctx context.Context, d time.Duration) error {
 		return nil
 	}
 }
+
+// transitionEstimate learns how long one kind of transition (a deletion, a
+// create to running) takes, from what earlier waits saw: an instance last
+// seen unfinished lo after its wait started and first seen finished hi after
+// it took between lo and hi. The estimate is the intersection [lo, hi] of
+// the brackets seen so far; a bracket that does not overlap it (the
+// transitions take a different time now) replaces it. Many waits of one
+// kind in one run (Terraform deleting 200 resources 50 at a time) usually
+// take about the same time, so the intersection narrows wave after wave.
+type transitionEstimate struct {
+	lo, hi time.Duration
+	known  bool
+}
+
+// observe adds the bracket [lo, hi] of one finished transition.
+func (t *transitionEstimate) observe(lo, hi time.Duration) {
+	if hi <= 0 || lo >= hi {
+		return
+	}
+	if t.known && max(t.lo, lo) < min(t.hi, hi) {
+		t.lo, t.hi = max(t.lo, lo), min(t.hi, hi)
+		return
+	}
+	t.lo, t.hi, t.known = lo, hi, true
+}
+
+// probes returns when, after its start, a new wait of this kind should
+// also poll (besides its schedule) to see the transition end about when it
+// does: at the end of the estimate, by when the earlier transitions had all
+// finished; while the estimate is wider than resolution, at its middle too,
+// which halves it whichever way the poll turns out; and once more
+// resolution after the end, should this one take a little longer (the
+// probe is never sent when the wait is over by then).
+func (t *transitionEstimate) probes(resolution time.Duration) []time.Duration {
+	if !t.known {
+		return nil
+	}
+	tail := []time.Duration{t.hi, t.hi + resolution}
+	if t.hi-t.lo > resolution {
+		return append([]time.Duration{t.lo + (t.hi-t.lo)/2}, tail...)
+	}
+	return tail
+}
