@@ -94,17 +94,28 @@ func (t *transitionEstimate) observe(lo, hi time.Duration) {
 // probes returns when, after its start, a new wait of this kind should
 // also poll (besides its schedule) to see the transition end about when it
 // does: at the end of the estimate, by when the earlier transitions had all
-// finished; while the estimate is wider than resolution, at its middle too,
-// which halves it whichever way the poll turns out; and once more
-// resolution after the end, should this one take a little longer (the
-// probe is never sent when the wait is over by then).
+// finished; while the estimate is wider than resolution, at points that
+// split it into up to maxProbeParts parts of at least resolution, which
+// narrows it to one part whichever way the polls turn out; and once more
+// resolution after the end, should this one take a little longer. Probes
+// after the wait is over are never sent.
 func (t *transitionEstimate) probes(resolution time.Duration) []time.Duration {
 	if !t.known {
 		return nil
 	}
-	tail := []time.Duration{t.hi, t.hi + resolution}
-	if t.hi-t.lo > resolution {
-		return append([]time.Duration{t.lo + (t.hi-t.lo)/2}, tail...)
+	width := t.hi - t.lo
+	parts := 1
+	if resolution > 0 {
+		parts = int(min(maxProbeParts, max(1, width/resolution)))
 	}
-	return tail
+	out := make([]time.Duration, 0, parts+1)
+	for k := 1; k < parts; k++ {
+		out = append(out, t.lo+width*time.Duration(k)/time.Duration(parts))
+	}
+	return append(out, t.hi, t.hi+resolution)
 }
+
+// maxProbeParts bounds the probes a wait gets inside the estimate: a first
+// wave seen by the schedule alone leaves an estimate as wide as its poll
+// interval, which 4 parts narrow to a quarter in one wave.
+const maxProbeParts = 4

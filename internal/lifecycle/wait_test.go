@@ -300,7 +300,10 @@ func TestDeletionWavesNoticedOnTime(t *testing.T) {
 		waves, perWave = 5, 10
 		deletion       = 60 * time.Millisecond
 		pollInitial    = 200 * time.Millisecond
-		maxLate        = 60 * time.Millisecond // after the first two waves
+		// After the first two waves: within the probes' resolution
+		// (PollInitial/5 = 40 ms), and timer noise; never by the schedule
+		// alone, whose first poll comes ≥ 160 ms after the wait starts.
+		maxLate = 80 * time.Millisecond
 	)
 	f := newFakeAPI()
 	f.deleteDuration = deletion
@@ -348,10 +351,10 @@ func TestTransitionEstimate(t *testing.T) {
 	}{
 		{ms(0), ms(0), 0, 0, nil},     // no bracket: ignored
 		{ms(500), ms(400), 0, 0, nil}, // inverted: ignored
-		{ms(2500), ms(3000), ms(2500), ms(3000), []time.Duration{ms(2750), ms(3000), ms(3100)}},
-		{ms(2700), ms(3100), ms(2700), ms(3000), []time.Duration{ms(2850), ms(3000), ms(3100)}}, // narrows
-		{ms(2950), ms(3000), ms(2950), ms(3000), []time.Duration{ms(3000), ms(3100)}},           // within resolution: no middle
-		{ms(4000), ms(4500), ms(4000), ms(4500), []time.Duration{ms(4250), ms(4500), ms(4600)}}, // disjoint: replaces
+		{ms(2500), ms(3000), ms(2500), ms(3000), []time.Duration{ms(2625), ms(2750), ms(2875), ms(3000), ms(3100)}}, // 4 parts
+		{ms(2700), ms(3100), ms(2700), ms(3000), []time.Duration{ms(2800), ms(2900), ms(3000), ms(3100)}},           // narrows; 3 parts of resolution
+		{ms(2950), ms(3000), ms(2950), ms(3000), []time.Duration{ms(3000), ms(3100)}},                               // within resolution: no middle
+		{ms(4000), ms(4500), ms(4000), ms(4500), []time.Duration{ms(4125), ms(4250), ms(4375), ms(4500), ms(4600)}}, // disjoint: replaces
 	}
 	for i, s := range steps {
 		est.observe(s.lo, s.hi)
