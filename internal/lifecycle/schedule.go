@@ -93,12 +93,14 @@ func (t *transitionEstimate) observe(lo, hi time.Duration) {
 
 // probes returns when, after its start, a new wait of this kind should
 // also poll (besides its schedule) to see the transition end about when it
-// does: at the end of the estimate, by when the earlier transitions had all
-// finished; while the estimate is wider than resolution, at points that
-// split it into up to maxProbeParts parts of at least resolution, which
-// narrows it to one part whichever way the polls turn out; and once more
-// resolution after the end, should this one take a little longer. Probes
-// after the wait is over are never sent.
+// does: just after the end of the estimate, by when the earlier
+// transitions had all finished (a quarter of resolution later: waits start
+// a few milliseconds apart from their transitions, and a probe that comes
+// a hair early costs a whole resolution); while the estimate is wider than
+// resolution, at points that split it into up to maxProbeParts parts of at
+// least resolution, which narrows it to one part whichever way the polls
+// turn out; and once more resolution later, should this one take a little
+// longer. Probes after the wait is over are never sent.
 func (t *transitionEstimate) probes(resolution time.Duration) []time.Duration {
 	if !t.known {
 		return nil
@@ -112,7 +114,8 @@ func (t *transitionEstimate) probes(resolution time.Duration) []time.Duration {
 	for k := 1; k < parts; k++ {
 		out = append(out, t.lo+width*time.Duration(k)/time.Duration(parts))
 	}
-	return append(out, t.hi, t.hi+resolution)
+	end := t.hi + resolution/4
+	return append(out, end, end+resolution)
 }
 
 // maxProbeParts bounds the probes a wait gets inside the estimate: a first

@@ -351,10 +351,10 @@ func TestTransitionEstimate(t *testing.T) {
 	}{
 		{ms(0), ms(0), 0, 0, nil},     // no bracket: ignored
 		{ms(500), ms(400), 0, 0, nil}, // inverted: ignored
-		{ms(2500), ms(3000), ms(2500), ms(3000), []time.Duration{ms(2625), ms(2750), ms(2875), ms(3000), ms(3100)}}, // 4 parts
-		{ms(2700), ms(3100), ms(2700), ms(3000), []time.Duration{ms(2800), ms(2900), ms(3000), ms(3100)}},           // narrows; 3 parts of resolution
-		{ms(2950), ms(3000), ms(2950), ms(3000), []time.Duration{ms(3000), ms(3100)}},                               // within resolution: no middle
-		{ms(4000), ms(4500), ms(4000), ms(4500), []time.Duration{ms(4125), ms(4250), ms(4375), ms(4500), ms(4600)}}, // disjoint: replaces
+		{ms(2500), ms(3000), ms(2500), ms(3000), []time.Duration{ms(2625), ms(2750), ms(2875), ms(3025), ms(3125)}}, // 4 parts
+		{ms(2700), ms(3100), ms(2700), ms(3000), []time.Duration{ms(2800), ms(2900), ms(3025), ms(3125)}},           // narrows; 3 parts of resolution
+		{ms(2950), ms(3000), ms(2950), ms(3000), []time.Duration{ms(3025), ms(3125)}},                               // within resolution: no middle
+		{ms(4000), ms(4500), ms(4000), ms(4500), []time.Duration{ms(4125), ms(4250), ms(4375), ms(4525), ms(4625)}}, // disjoint: replaces
 	}
 	for i, s := range steps {
 		est.observe(s.lo, s.hi)
