@@ -430,7 +430,7 @@ func (e *Engine) waitForDeletions(ctx context.Context, ids, wait []string, outco
 			onProgress(deleteProgress(ids, outcomes, last, start))
 		}
 	}
-	last, verdicts, err := e.waitLoop(ctx, wait, judge, onRound)
+	last, verdicts, err := e.waitLoop(ctx, "deletion", wait, judge, onRound)
 	unfinished := make(map[string]InstanceResult)
 	for _, id := range wait {
 		if verdicts[id] != verdictDone {

@@ -314,3 +314,43 @@ func TestGetInstancesError(t *testing.T) {
 		}
 	}
 }
+
+// TestReadsNotHeldForBatchMaxWait reads one instance at a time, each read
+// started 5 ms after the previous (Terraform refreshing resources), for
+// longer than BatchMaxWait. The collection of reads ends after
+// readMaxWaitWindows×BatchWindow: were reads held for BatchMaxWait (as
+// deletes are), the first would return only after 600 ms.
+func TestReadsNotHeldForBatchMaxWait(t *testing.T) {
+	f := newFakeAPI()
+	ids := f.add(100, clouddc.StateRunning)
+	opts := testOptions(true)
+	opts.BatchWindow, opts.BatchMaxWait = 20*time.Millisecond, 600*time.Millisecond
+	e := NewEngine(f, opts)
+	start := time.Now()
+	first := make(chan time.Duration, 1)
+	var wg sync.WaitGroup
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for _, id := range ids {
+		<-tick.C
+		wg.Go(func() {
+			if _, err := e.GetInstances(t.Context(), []string{id}); err != nil {
+				t.Error(err)
+			}
+			select {
+			case first <- time.Since(start):
+			default:
+			}
+		})
+	}
+	wg.Wait()
+	if d := <-first; d > 300*time.Millisecond {
+		t.Errorf("first read returned after %v, want about %v (2×BatchWindow), not BatchMaxWait %v", d, readMaxWaitWindows*opts.BatchWindow, opts.BatchMaxWait)
+	}
+	// 100 reads over 500 ms in collections of ~40 ms: about 12 calls, far
+	// fewer than one per read.
+	if n := f.count("ListInstances"); n > 30 {
+		t.Errorf("%d ListInstances calls for 100 reads, want ≤ 30 (still merged)", n)
+	}
+	t.Logf("100 staggered reads: %d ListInstances calls", f.count("ListInstances"))
+}

@@ -25,6 +25,9 @@ type pollUpdate struct {
 	obs   map[string]observation
 	calls int
 	err   error
+	// asked is when the round's calls went out, answered when the last
+	// answer came: each observation is of a moment between them.
+	asked, answered time.Time
 }
 
 // observer delivers poll rounds to one wait.
@@ -33,14 +36,19 @@ type observer interface {
 	next(ctx context.Context) (pollUpdate, error)
 	// track narrows the IDs still of interest.
 	track(ids []string)
+	// finished tells of an instance last seen unfinished at pendingAt (zero:
+	// never) and finished at doneAt, to learn how long the transition takes.
+	finished(pendingAt, doneAt time.Time)
 	close()
 }
 
 // newObserver returns the shared poller's watch with Optimize, else a
-// per-instance poller at a fixed interval.
-func (e *Engine) newObserver(ctx context.Context, ids []string) observer {
+// per-instance poller at a fixed interval. kind names the transition waited
+// for, whose duration the poller learns (waits of one kind take about the
+// same time), or is empty: not learned, no probes.
+func (e *Engine) newObserver(ctx context.Context, kind string, ids []string) observer {
 	if e.opts.Optimize {
-		return e.poller.watch(ctx, ids)
+		return e.poller.watch(ctx, kind, ids)
 	}
 	return &directObserver{e: e, ids: ids}
 }
@@ -65,7 +73,7 @@ func (d *directObserver) next(ctx context.Context) (pollUpdate, error) {
 	if err := ctx.Err(); err != nil {
 		return pollUpdate{}, err
 	}
-	u := pollUpdate{obs: obs, calls: len(d.ids)}
+	u := pollUpdate{obs: obs, calls: len(d.ids), asked: start, answered: time.Now()}
 	for _, id := range d.ids {
 		if err, bad := errs[id]; bad {
 			u.err = err
@@ -77,18 +85,36 @@ func (d *directObserver) next(ctx context.Context) (pollUpdate, error) {
 	return u, nil
 }
 
-func (d *directObserver) track(ids []string) { d.ids = ids }
-func (d *directObserver) close()             {}
+func (d *directObserver) track(ids []string)      { d.ids = ids }
+func (d *directObserver) finished(_, _ time.Time) {}
+func (d *directObserver) close()                  {}
 
 // poller is the one status poller of an Engine with Optimize: every wait
 // registers a watch, and each round lists all watched IDs with ListInstances
 // (MaxFilterIDs per call) and hands each watch its part. The goroutine runs
 // only while something is watched.
+//
+// Rounds come when the earliest watch is due by the poll schedule, and also
+// when a watch's transition is expected to end: the poller learns from the
+// waits that finished how long each kind of transition takes
+// (transitionEstimate) and gives a new watch of that kind probes at those
+// times, so that a wave of deletions that take 3 s is seen terminated
+// within about a probe resolution (PollInitial/5), not within the
+// schedule's interval (up to 0.6 s at that age). Probes are exact (no
+// jitter); a scheduled round due shortly before a probe waits for it.
+//
+// Only deletions are probed: their waits start together, one group per
+// batch-delete call, so a wave's probes are a few rounds. Waits for a
+// state after a create start one by one as Terraform creates resources
+// (tens of milliseconds apart), and probing each would add a round per
+// probe resolution across the spread: 200 creates took 26-39 ListInstances
+// calls instead of ~10.
 type poller struct {
 	e *Engine
 
 	mu        sync.Mutex
 	watches   map[*watch]struct{}
+	estimates map[string]*transitionEstimate // by kind of transition
 	running   bool
 	ctx       context.Context // the rounds' context; canceled when nothing is watched
 	cancel    context.CancelFunc
@@ -98,21 +124,27 @@ type poller struct {
 }
 
 func newPoller(e *Engine) *poller {
-	return &poller{e: e, watches: make(map[*watch]struct{}), kick: make(chan struct{}, 1)}
+	return &poller{
+		e: e, watches: make(map[*watch]struct{}), estimates: make(map[string]*transitionEstimate),
+		kick: make(chan struct{}, 1),
+	}
 }
 
 // watch is one wait's registration with the poller.
 type watch struct {
 	p       *poller
+	kind    string
 	ids     map[string]struct{}
 	ch      chan pollUpdate // holds the latest undelivered round
 	started time.Time
-	due     time.Time
+	due     time.Time   // the next round by the poll schedule
+	probes  []time.Time // when its transition is expected to end, ascending
 }
 
-// watch registers ids; the first round comes about PollInitial later.
-func (p *poller) watch(ctx context.Context, ids []string) *watch {
-	w := &watch{p: p, ids: make(map[string]struct{}, len(ids)), ch: make(chan pollUpdate, 1)}
+// watch registers ids; the first round comes about PollInitial later, and
+// earlier if waits of this kind were seen to finish sooner.
+func (p *poller) watch(ctx context.Context, kind string, ids []string) *watch {
+	w := &watch{p: p, kind: kind, ids: make(map[string]struct{}, len(ids)), ch: make(chan pollUpdate, 1)}
 	for _, id := range ids {
 		w.ids[id] = struct{}{}
 	}
@@ -120,6 +152,11 @@ func (p *poller) watch(ctx context.Context, ids []string) *watch {
 	defer p.mu.Unlock()
 	w.started = time.Now()
 	w.due = w.started.Add(p.e.opts.PollInitial)
+	if est := p.estimates[kind]; est != nil && kind != "" {
+		for _, d := range est.probes(p.probeFloor()) {
+			w.probes = append(w.probes, w.started.Add(d))
+		}
+	}
 	p.watches[w] = struct{}{}
 	if p.ctx == nil || p.ctx.Err() != nil {
 		// Keep the values (logger) of a caller, not its cancellation.
@@ -158,6 +195,25 @@ func (w *watch) track(ids []string) {
 	}
 }
 
+func (w *watch) finished(pendingAt, doneAt time.Time) {
+	if w.kind == "" {
+		return
+	}
+	var lo time.Duration
+	if !pendingAt.IsZero() {
+		lo = pendingAt.Sub(w.started)
+	}
+	p := w.p
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	est := p.estimates[w.kind]
+	if est == nil {
+		est = &transitionEstimate{}
+		p.estimates[w.kind] = est
+	}
+	est.observe(lo, doneAt.Sub(w.started))
+}
+
 func (w *watch) close() {
 	p := w.p
 	p.mu.Lock()
@@ -180,23 +236,11 @@ func (p *poller) run() {
 			p.mu.Unlock()
 			return
 		}
-		var wake time.Time
-		for w := range p.watches {
-			if wake.IsZero() || w.due.Before(wake) {
-				wake = w.due
-			}
-		}
-		// Never poll more often than every PollInitial/2, however many
-		// waiters come and go.
-		if floor := p.lastRound.Add(p.e.opts.PollInitial / 2); wake.Before(floor) {
-			wake = floor
-		}
+		wake := p.nextWakeLocked(time.Now())
 		ctx := p.ctx
 		p.mu.Unlock()
 
-		// One jitter for the round, not one per watch: every round serves
-		// every watch, so per-watch jitter would only add rounds.
-		if d := p.e.sched.jittered(time.Until(wake)); d > 0 {
+		if d := time.Until(wake); d > 0 {
 			t := time.NewTimer(d)
 			select {
 			case <-t.C:
@@ -207,6 +251,44 @@ func (p *poller) run() {
 		}
 		p.round(ctx)
 	}
+}
+
+// scheduleFloor is the shortest time between rounds by the poll schedule,
+// however many waiters come and go; probeFloor is the shortest time between
+// a round and a probe (a probe is due at most twice per watch).
+func (p *poller) scheduleFloor() time.Duration { return p.e.opts.PollInitial / 2 }
+func (p *poller) probeFloor() time.Duration    { return p.e.opts.PollInitial / 5 }
+
+// nextWakeLocked returns when the next round is due: when the earliest
+// watch is due by the schedule (one jitter for the round, not one per watch:
+// every round serves every watch, so per-watch jitter would only add
+// rounds), or at the earliest probe if that comes first or shortly after,
+// within scheduleFloor. p.mu must be held.
+func (p *poller) nextWakeLocked(now time.Time) time.Time {
+	var due, probe time.Time
+	for w := range p.watches {
+		if due.IsZero() || w.due.Before(due) {
+			due = w.due
+		}
+		if len(w.probes) > 0 && (probe.IsZero() || w.probes[0].Before(probe)) {
+			probe = w.probes[0]
+		}
+	}
+	wake := now.Add(p.e.sched.jittered(due.Sub(now)))
+	wake = later(wake, p.lastRound.Add(p.scheduleFloor()))
+	if !probe.IsZero() {
+		if probe = later(probe, p.lastRound.Add(p.probeFloor())); probe.Before(wake.Add(p.scheduleFloor())) {
+			wake = probe
+		}
+	}
+	return wake
+}
+
+func later(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return b
+	}
+	return a
 }
 
 // round lists every watched ID once and delivers the results.
@@ -231,7 +313,7 @@ func (p *poller) round(ctx context.Context) {
 	}
 	counts, _ := countStates(ids, obs)
 	logRound(ctx, "bulk", len(ids), calls, now.Sub(start), counts)
-	p.deliver(in, obs, errs, calls, now)
+	p.deliver(in, obs, errs, calls, start, now)
 }
 
 // snapshot returns the watches of a round and every ID they watch, sorted.
@@ -255,8 +337,9 @@ func (p *poller) snapshot() (map[*watch]struct{}, []string) {
 }
 
 // deliver hands each watch of the round (in) its part of the round's
-// observations and schedules its next round.
-func (p *poller) deliver(in map[*watch]struct{}, obs map[string]observation, errs map[string]error, calls int, now time.Time) {
+// observations (asked at start, answered by now) and schedules its next
+// round; the probes the round served are dropped.
+func (p *poller) deliver(in map[*watch]struct{}, obs map[string]observation, errs map[string]error, calls int, start, now time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.lastRound = now
@@ -265,7 +348,7 @@ func (p *poller) deliver(in map[*watch]struct{}, obs map[string]observation, err
 		if _, ok := in[w]; !ok {
 			continue // registered during the round; its IDs were not asked
 		}
-		u := pollUpdate{obs: make(map[string]observation, len(w.ids)), calls: calls}
+		u := pollUpdate{obs: make(map[string]observation, len(w.ids)), calls: calls, asked: start, answered: now}
 		for id := range w.ids {
 			if err, bad := errs[id]; bad {
 				u.err = err
@@ -276,6 +359,9 @@ func (p *poller) deliver(in map[*watch]struct{}, obs map[string]observation, err
 			}
 		}
 		w.due = now.Add(p.e.sched.intervalFor(now.Sub(w.started)))
+		for len(w.probes) > 0 && !w.probes[0].After(start) {
+			w.probes = w.probes[1:]
+		}
 		select { // keep only the latest round
 		case <-w.ch:
 		default:
@@ -296,7 +382,7 @@ const (
 // waitLoop polls ids until judge settles every one (done or failed), ctx
 // ends, or polling keeps failing. It returns the last observation and the
 // verdict of each id; err is ctx.Err() or the poll error that ended it.
-func (e *Engine) waitLoop(ctx context.Context, ids []string,
+func (e *Engine) waitLoop(ctx context.Context, kind string, ids []string,
 	judge func(o observation, elapsed time.Duration) verdict,
 	onRound func(last map[string]observation),
 ) (last map[string]observation, verdicts map[string]verdict, err error) {
@@ -307,8 +393,9 @@ func (e *Engine) waitLoop(ctx context.Context, ids []string,
 		return last, verdicts, nil
 	}
 	start := time.Now()
-	obs := e.newObserver(ctx, remaining)
+	obs := e.newObserver(ctx, kind, remaining)
 	defer obs.close()
+	pendingAt := make(map[string]time.Time, len(ids)) // when each was last seen unfinished
 	pollErrs := 0
 	for len(remaining) > 0 {
 		u, err := obs.next(ctx)
@@ -327,6 +414,10 @@ func (e *Engine) waitLoop(ctx context.Context, ids []string,
 			switch v := judge(o, elapsed); v {
 			case verdictPending:
 				kept = append(kept, id)
+				pendingAt[id] = u.asked
+			case verdictDone:
+				verdicts[id] = v
+				obs.finished(pendingAt[id], u.answered)
 			default:
 				verdicts[id] = v
 			}
@@ -373,7 +464,7 @@ func (e *Engine) WaitForStateChange(ctx context.Context, ids []string, target st
 func (e *Engine) waitForState(ctx context.Context, ids []string, target string, settle time.Duration) (map[string]clouddc.Instance, error) {
 	ctx = withLog(ctx)
 	ids = uniqueIDs(ids)
-	last, verdicts, err := e.waitLoop(ctx, ids, e.stateJudge(len(ids), target, settle), nil)
+	last, verdicts, err := e.waitLoop(ctx, "", ids, e.stateJudge(len(ids), target, settle), nil)
 
 	out := make(map[string]clouddc.Instance, len(ids))
 	for id, o := range last {

@@ -3,6 +3,7 @@ package lifecycle
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -284,5 +285,82 @@ func TestWaitForStateChange(t *testing.T) {
 				t.Errorf("took %s although the instance was seen pending then running", took)
 			}
 		})
+	}
+}
+
+// TestDeletionWavesNoticedOnTime deletes waves of instances one after the
+// other, each instance through its own DeleteAndWait (as Terraform deletes
+// clouddc_instance resources), with deletions shorter than the first poll
+// delay. By the schedule alone the first poll comes 0.8–1.2×PollInitial
+// after a wait starts, so every deletion would be noticed ≥ 100 ms late;
+// the poller learns from the first waves how long a deletion takes and
+// probes when the next waves should end.
+func TestDeletionWavesNoticedOnTime(t *testing.T) {
+	const (
+		waves, perWave = 5, 10
+		deletion       = 60 * time.Millisecond
+		pollInitial    = 200 * time.Millisecond
+		// After the first two waves: within the probes' resolution
+		// (PollInitial/5 = 40 ms), and timer noise; never by the schedule
+		// alone, whose first poll comes ≥ 160 ms after the wait starts.
+		maxLate = 80 * time.Millisecond
+	)
+	f := newFakeAPI()
+	f.deleteDuration = deletion
+	e := NewEngine(f, Options{Optimize: true, PollInitial: pollInitial, PollMax: 2 * time.Second, BatchWindow: 5 * time.Millisecond})
+	for wave := range waves {
+		ids := f.add(perWave, clouddc.StateRunning)
+		returned := make([]time.Time, perWave)
+		var wg sync.WaitGroup
+		for i, id := range ids {
+			wg.Go(func() {
+				if err := e.DeleteAndWait(t.Context(), id); err != nil {
+					t.Error(err)
+				}
+				returned[i] = time.Now()
+			})
+		}
+		wg.Wait()
+		var late time.Duration
+		f.mu.Lock()
+		for i, id := range ids {
+			late = max(late, returned[i].Sub(f.instances[id].until))
+		}
+		f.mu.Unlock()
+		t.Logf("wave %d: last deletion noticed %v after it ended", wave+1, late.Round(time.Millisecond))
+		if wave >= 2 && late > maxLate {
+			t.Errorf("wave %d: a deletion was noticed %v after it ended, want ≤ %v once the poller has seen earlier waves", wave+1, late, maxLate)
+		}
+	}
+	if lists := f.count("ListInstances"); lists > waves*6 {
+		t.Errorf("%d list calls for %d waves, want ≤ 6 per wave (probes are few)", lists, waves)
+	}
+}
+
+func TestTransitionEstimate(t *testing.T) {
+	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+	var est transitionEstimate
+	if p := est.probes(ms(10)); p != nil {
+		t.Fatalf("probes with nothing learned: %v, want none", p)
+	}
+	steps := []struct {
+		lo, hi     time.Duration
+		wantLo     time.Duration
+		wantHi     time.Duration
+		wantProbes []time.Duration
+	}{
+		{ms(0), ms(0), 0, 0, nil},     // no bracket: ignored
+		{ms(500), ms(400), 0, 0, nil}, // inverted: ignored
+		{ms(2500), ms(3000), ms(2500), ms(3000), []time.Duration{ms(2625), ms(2750), ms(2875), ms(3025), ms(3125)}}, // 4 parts
+		{ms(2700), ms(3100), ms(2700), ms(3000), []time.Duration{ms(2800), ms(2900), ms(3025), ms(3125)}},           // narrows; 3 parts of resolution
+		{ms(2950), ms(3000), ms(2950), ms(3000), []time.Duration{ms(3025), ms(3125)}},                               // within resolution: no middle
+		{ms(4000), ms(4500), ms(4000), ms(4500), []time.Duration{ms(4125), ms(4250), ms(4375), ms(4525), ms(4625)}}, // disjoint: replaces
+	}
+	for i, s := range steps {
+		est.observe(s.lo, s.hi)
+		got := est.probes(ms(100))
+		if s.wantProbes == nil && got != nil || s.wantProbes != nil && (est.lo != s.wantLo || est.hi != s.wantHi || !slices.Equal(got, s.wantProbes)) {
+			t.Errorf("step %d observe(%v, %v): estimate [%v, %v], probes %v; want [%v, %v], %v", i, s.lo, s.hi, est.lo, est.hi, got, s.wantLo, s.wantHi, s.wantProbes)
+		}
 	}
 }
