@@ -21,6 +21,10 @@ const (
 	token     = "bench-token"
 )
 
+// singlesParallelism is scenario 3's -parallelism: Terraform deletes its
+// clouddc_instance resources in waves of this many.
+const singlesParallelism = 50
+
 // Config says what to run.
 type Config struct {
 	Bins           e2e.Binaries
@@ -127,7 +131,7 @@ func Run(ctx context.Context, cfg Config) (Results, error) {
 		{name: "2. adopted by batch-delete resources → destroy", n: cfg.Adopted, setup: r.setupAdopted, steps: []step{destroy(20)}},
 		{name: "3. clouddc_instance resources → refresh, destroy", n: cfg.Singles, setup: r.setupSingles, steps: []step{
 			{label: "plan -refresh-only", args: []string{"plan", "-refresh-only", "-input=false", "-no-color", "-parallelism=50"}},
-			destroy(50),
+			destroy(singlesParallelism),
 		}},
 	}
 	var out Results

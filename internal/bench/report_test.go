@@ -82,7 +82,7 @@ func targetByName(ts []Target, prefix string) (Target, bool) {
 func TestEvaluate(t *testing.T) {
 	emu := &EmulatorResult{ReqPerSec: 8000, P99: "1 ms"}
 	good := Evaluate(Results{Measurements: measurements(5*time.Second, 20)}, 3*time.Second, emu)
-	for _, name := range []string{"1: wall", "1: ≤ 20 batch", "1: ≤ 0.15", "3: ≤ 10 batch", "3: status", "3: refresh", "provider peak", "emulator"} {
+	for _, name := range []string{"1: wall", "1: ≤ 20 batch", "1: ≤ 0.15", "3: destroy wall ≤ 4 waves", "3: ≤ 10 batch", "3: status", "3: refresh", "provider peak", "emulator"} {
 		tg, ok := targetByName(good, name)
 		if !ok || !tg.Pass {
 			t.Errorf("target %q = %+v (found %v), want pass", name, tg, ok)
@@ -90,6 +90,12 @@ func TestEvaluate(t *testing.T) {
 	}
 	if tg, ok := targetByName(good, "scenario 2"); !ok || tg.Pass {
 		t.Errorf("the unmeasured scenario 2 = %+v (found %v), want a reported miss", tg, ok)
+	}
+
+	slow := measurements(5*time.Second, 20)
+	slow[3].Wall = 15*time.Second + time.Millisecond // 4 waves × 3 s + 3 s, just over
+	if tg, ok := targetByName(Evaluate(Results{Measurements: slow}, 3*time.Second, emu), "3: destroy wall"); !ok || tg.Pass {
+		t.Errorf("scenario 3's destroy just over 4 × 3 s + 3 s = %+v (found %v), want a miss", tg, ok)
 	}
 
 	bad := Evaluate(Results{Measurements: measurements(7*time.Second, 21)}, 3*time.Second, &EmulatorResult{ReqPerSec: 4000, P99: "9 ms"})
