@@ -5,7 +5,7 @@ package e2e
 
 // The state upgrade of clouddc_instances, driven through the real CLI: a
 // state written by the provider before schema version 1 (testdata/
-// fleet-v0.tfstate, written by `terraform apply` of a three-instance fleet,
+// fleet-v0.state.json, written by `terraform apply` of a three-instance fleet,
 // with its IDs made placeholders) is planned, refreshed and destroyed by
 // today's provider, with nothing done by hand.
 
@@ -115,11 +115,11 @@ resource "clouddc_instances" "fleet" {
 	}
 }
 
-// writeV0State writes testdata/fleet-v0.tfstate into dir as
+// writeV0State writes testdata/fleet-v0.state.json into dir as
 // terraform.tfstate, with ids and servers in place of its placeholders.
 func writeV0State(t *testing.T, dir string, ids, servers []string) {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("testdata", "fleet-v0.tfstate"))
+	raw, err := os.ReadFile(filepath.Join("testdata", "fleet-v0.state.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +131,7 @@ func writeV0State(t *testing.T, dir string, ids, servers []string) {
 	}
 	state := strings.NewReplacer(pairs...).Replace(string(raw))
 	if strings.Contains(state, "{{") {
-		t.Fatalf("testdata/fleet-v0.tfstate has placeholders for more than %d instances", len(ids))
+		t.Fatalf("testdata/fleet-v0.state.json has placeholders for more than %d instances", len(ids))
 	}
 	if err := os.WriteFile(filepath.Join(dir, "terraform.tfstate"), []byte(state), 0o600); err != nil {
 		t.Fatal(err)
