@@ -48,28 +48,8 @@ func TestAdoptWithQueryAndGeneratedConfig(t *testing.T) {
 			tfVersion, firstQueryVersion)
 	}
 
-	root, err := ModuleRoot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bins, err := Build(ctx, root, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	emu, err := StartEmulator(ctx, bins.Emulator,
-		"--listen", "127.0.0.1:0", "--project-id", adoptProject, "--token", adoptToken,
+	bins, emu := buildAndStartEmulator(ctx, t, adoptProject, adoptToken,
 		"--servers", "20", "--create-duration", "200ms", "--delete-duration", "200ms")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("emulator log:\n%s", emu.Logs())
-		}
-		if err := emu.Stop(); err != nil {
-			t.Errorf("stop emulator: %v", err)
-		}
-	})
 	api := emu.API(adoptProject, adoptToken)
 
 	// Five instances started outside Terraform, straight through the API:

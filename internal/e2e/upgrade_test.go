@@ -15,6 +15,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -34,28 +35,8 @@ func TestFleetStateV0UpgradesWithoutChanges(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
-	root, err := ModuleRoot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bins, err := Build(ctx, root, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	emu, err := StartEmulator(ctx, bins.Emulator,
-		"--listen", "127.0.0.1:0", "--project-id", upgradeProject, "--token", upgradeToken,
+	bins, emu := buildAndStartEmulator(ctx, t, upgradeProject, upgradeToken,
 		"--servers", "5", "--create-duration", "100ms", "--delete-duration", "200ms")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("emulator log:\n%s", emu.Logs())
-		}
-		if err := emu.Stop(); err != nil {
-			t.Errorf("stop emulator: %v", err)
-		}
-	})
 	api := emu.API(upgradeProject, upgradeToken)
 	ids := seedInstances(ctx, t, api, map[string]any{"name": "bench-fleet"}, 3)
 	servers := serversOf(ctx, t, api, ids)
@@ -97,7 +78,7 @@ resource "clouddc_instances" "fleet" {
 	for _, id := range ids {
 		want[id] = "running"
 	}
-	if !mapsEqual(instances, want) {
+	if !maps.Equal(instances, want) {
 		t.Errorf("instances after the upgrade = %v, want %v", instances, want)
 	}
 	mustRun(ctx, t, w, "plan", "-detailed-exitcode", "-input=false", "-no-color")
@@ -188,16 +169,4 @@ func serversOf(ctx context.Context, t *testing.T, api *API, ids []string) []stri
 		}
 	}
 	return servers
-}
-
-func mapsEqual(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
 }

@@ -22,21 +22,33 @@ import (
 // Helpers shared by the acceptance tests of clouddc_instances and
 // clouddc_instances_batch_delete.
 
-// fleetInstanceStates asks the emulator for the state of each of ids through
-// the API client. An instance that is terminated or no longer listed maps to
-// "gone".
-func fleetInstanceStates(t *testing.T, client *clouddc.Client, ids []string) (map[string]string, error) {
+// fleetListed asks the emulator, through the API client, for the
+// instances of ids it still lists, by ID.
+func fleetListed(t *testing.T, client *clouddc.Client, ids []string) (map[string]clouddc.Instance, error) {
 	t.Helper()
-	states := make(map[string]string, len(ids))
-	for _, id := range ids {
-		states[id] = "gone"
-	}
+	listed := make(map[string]clouddc.Instance, len(ids))
 	for inst, err := range client.AllInstances(t.Context(), clouddc.ListInstancesRequest{InstanceIDs: ids}) {
 		if err != nil {
 			return nil, fmt.Errorf("listing instances: %w", err)
 		}
-		if _, ok := states[inst.ID]; ok && !clouddc.IsTerminalState(inst.State) {
-			states[inst.ID] = inst.State
+		listed[inst.ID] = inst
+	}
+	return listed, nil
+}
+
+// fleetInstanceStates asks the emulator for the state of each of ids. An
+// instance that is terminated or no longer listed maps to "gone".
+func fleetInstanceStates(t *testing.T, client *clouddc.Client, ids []string) (map[string]string, error) {
+	t.Helper()
+	listed, err := fleetListed(t, client, ids)
+	if err != nil {
+		return nil, err
+	}
+	states := make(map[string]string, len(ids))
+	for _, id := range ids {
+		states[id] = "gone"
+		if inst, ok := listed[id]; ok && !clouddc.IsTerminalState(inst.State) {
+			states[id] = inst.State
 		}
 	}
 	return states, nil
@@ -66,19 +78,18 @@ func fleetCheckStates(t *testing.T, client *clouddc.Client, want string, ids ...
 // pattern, as the emulator reports it.
 func fleetCheckNames(t *testing.T, client *clouddc.Client, pattern string, ids ...string) error {
 	t.Helper()
+	listed, err := fleetListed(t, client, ids)
+	if err != nil {
+		return err
+	}
+	if len(listed) != len(ids) {
+		return fmt.Errorf("the emulator lists %d of the %d instances", len(listed), len(ids))
+	}
 	re := regexp.MustCompile(pattern)
-	seen := 0
-	for inst, err := range client.AllInstances(t.Context(), clouddc.ListInstancesRequest{InstanceIDs: ids}) {
-		if err != nil {
-			return fmt.Errorf("listing instances: %w", err)
-		}
+	for _, inst := range listed {
 		if !re.MatchString(inst.Name) {
 			return fmt.Errorf("instance %s is named %q, want %s", inst.ID, inst.Name, pattern)
 		}
-		seen++
-	}
-	if seen != len(ids) {
-		return fmt.Errorf("the emulator lists %d of the %d instances", seen, len(ids))
 	}
 	return nil
 }
@@ -87,11 +98,12 @@ func fleetCheckNames(t *testing.T, client *clouddc.Client, pattern string, ids .
 // each, any order), as the emulator reports it.
 func fleetCheckServers(t *testing.T, client *clouddc.Client, ids, servers []string) error {
 	t.Helper()
-	var got []string
-	for inst, err := range client.AllInstances(t.Context(), clouddc.ListInstancesRequest{InstanceIDs: ids}) {
-		if err != nil {
-			return fmt.Errorf("listing instances: %w", err)
-		}
+	listed, err := fleetListed(t, client, ids)
+	if err != nil {
+		return err
+	}
+	got := make([]string, 0, len(listed))
+	for _, inst := range listed {
 		got = append(got, inst.ServerID)
 	}
 	slices.Sort(got)
